@@ -1,0 +1,171 @@
+//! Parties: the authorities and operators that send and receive
+//! notifications, as their directory entries describe them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::country::Country;
+use crate::error::{CoreError, ErrorKind, Result};
+use crate::ids::PartyId;
+use crate::net::NetworkScope;
+use crate::sector::Sector;
+use crate::time::Timestamp;
+use crate::vocab::vocabulary;
+use countersign_tlog::VerifierKey;
+
+vocabulary! {
+    /// What kind of body a party is.
+    pub enum PartyKind ("party kind") {
+        NationalCert => "national-cert",
+        GovernmentAgency => "government-agency",
+        SectorCsirt => "sector-csirt",
+        NetworkOperator => "network-operator",
+        Organisation => "organisation",
+    }
+}
+
+/// One of a party's Ed25519 signing keys, as a C2SP verifier key, with the
+/// period in which signatures made with it are accepted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartyKey {
+    pub vkey: String,
+    pub valid_from: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<Timestamp>,
+}
+
+impl PartyKey {
+    pub fn verifier(&self) -> Result<VerifierKey> {
+        VerifierKey::parse(&self.vkey)
+            .map_err(|e| CoreError::invalid(format!("bad verifier key {:?}: {e}", self.vkey)))
+    }
+
+    /// Whether a signature dated `at` may use this key.
+    pub fn valid_at(&self, at: Timestamp) -> bool {
+        self.valid_from <= at && self.valid_until.is_none_or(|until| at < until)
+    }
+}
+
+/// A person or desk to reach at a party.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Contact {
+    pub name: String,
+    #[serde(default)]
+    pub role: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// Reachable around the clock (24/7).
+    #[serde(default)]
+    pub always_on: bool,
+}
+
+/// A directory entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Party {
+    pub id: PartyId,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<Country>,
+    pub kind: PartyKind,
+    pub keys: Vec<PartyKey>,
+    /// Base URL of the node that hosts this party, for delivery.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub contacts: Vec<Contact>,
+    /// The networks this party is responsible for.
+    #[serde(default, skip_serializing_if = "NetworkScope::is_empty")]
+    pub constituency: NetworkScope,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sectors: Vec<Sector>,
+}
+
+impl Party {
+    /// Checks every rule a directory entry must keep, reporting the first
+    /// broken one with the field it concerns.
+    pub fn validate(&self) -> Result<()> {
+        let name = self.name.trim();
+        if name.is_empty() || name.len() > 200 {
+            return Err(CoreError::invalid("party name must be 1-200 characters"));
+        }
+        if self.keys.is_empty() {
+            return Err(CoreError::invalid(format!("party {} has no key", self.id)));
+        }
+        for key in &self.keys {
+            let v = key.verifier()?;
+            if v.name() != self.id.as_str() {
+                return Err(CoreError::invalid(format!(
+                    "key {:?} is named {:?}, but keys of party {} must be named {}",
+                    key.vkey,
+                    v.name(),
+                    self.id,
+                    self.id
+                )));
+            }
+            if key.valid_until.is_some_and(|until| until <= key.valid_from) {
+                return Err(CoreError::invalid(format!(
+                    "key {:?} ends before it starts",
+                    key.vkey
+                )));
+            }
+        }
+        if let Some(endpoint) = &self.endpoint {
+            check_endpoint(endpoint)?;
+        }
+        for c in &self.contacts {
+            if c.name.trim().is_empty() {
+                return Err(CoreError::invalid("a contact needs a name"));
+            }
+            if let Some(email) = &c.email {
+                check_email(email)?;
+            }
+        }
+        self.constituency
+            .validate()
+            .map_err(|e| e.context("constituency"))
+    }
+
+    /// The keys whose validity period contains `at`.
+    pub fn keys_valid_at(&self, at: Timestamp) -> Result<Vec<VerifierKey>> {
+        let valid: Vec<VerifierKey> = self
+            .keys
+            .iter()
+            .filter(|k| k.valid_at(at))
+            .map(PartyKey::verifier)
+            .collect::<Result<_>>()?;
+        if valid.is_empty() {
+            return Err(CoreError::new(
+                ErrorKind::KeyNotValid,
+                format!("party {} has no key valid at {at}", self.id),
+            ));
+        }
+        Ok(valid)
+    }
+}
+
+fn check_endpoint(url: &str) -> Result<()> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    match rest {
+        Some(host) if !host.is_empty() && !url.chars().any(char::is_whitespace) => Ok(()),
+        _ => Err(CoreError::invalid(format!(
+            "endpoint {url:?} must be an http:// or https:// URL"
+        ))),
+    }
+}
+
+fn check_email(email: &str) -> Result<()> {
+    match email.split_once('@') {
+        Some((local, domain))
+            if !local.is_empty() && domain.contains('.') && !email.chars().any(char::is_whitespace) =>
+        {
+            Ok(())
+        }
+        _ => Err(CoreError::invalid(format!("{email:?} is not an email address"))),
+    }
+}

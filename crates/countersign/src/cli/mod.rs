@@ -1,0 +1,149 @@
+//! Command-line definitions and dispatch.
+
+mod demo;
+mod init;
+mod notify;
+mod output;
+mod party;
+mod serve;
+mod show;
+mod user;
+mod verify;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+use countersign_node::Node;
+use countersign_node::datadir::DataDir;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "countersign",
+    version,
+    about = "Signed, logged, evidence-carrying cyber-incident notifications between competent authorities"
+)]
+pub struct Cli {
+    /// More log output (repeat for more).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The data directory flag, shared by the commands that open a node.
+#[derive(clap::Args, Debug, Clone)]
+pub struct DataArg {
+    /// Node data directory.
+    #[arg(long, env = "COUNTERSIGN_DATA", value_name = "DIR")]
+    pub data: PathBuf,
+}
+
+impl DataArg {
+    pub async fn open(&self) -> anyhow::Result<Node> {
+        Ok(Node::open(DataDir::new(&self.data)).await?)
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create a data directory: keys, configuration, database, admin user.
+    Init(init::InitArgs),
+    /// Manage the directory of parties.
+    #[command(subcommand)]
+    Party(party::PartyCommand),
+    /// Sign and store a notification.
+    Notify(Box<notify::NotifyArgs>),
+    /// List things.
+    #[command(subcommand)]
+    List(show::ListCommand),
+    /// Show one notification.
+    Show(show::ShowArgs),
+    /// Verify a signed envelope offline.
+    Verify(verify::VerifyArgs),
+    /// Run the node's HTTP server (REST API and web UI).
+    Serve(serve::ServeArgs),
+    /// Run a throwaway demonstration node with fictional authorities.
+    Demo(demo::DemoArgs),
+    /// Manage users and API tokens.
+    #[command(subcommand)]
+    User(user::UserCommand),
+    /// List the RSIT incident categories.
+    Categories {
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the sectors (US critical infrastructure and NIS2).
+    Sectors {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Init(args) => init::run(args).await,
+        Command::Party(cmd) => party::run(cmd).await,
+        Command::Notify(args) => notify::run(*args).await,
+        Command::List(cmd) => show::list(cmd).await,
+        Command::Show(args) => show::show(args).await,
+        Command::Verify(args) => verify::run(args).await,
+        Command::Serve(args) => serve::run(args).await,
+        Command::Demo(args) => demo::run(args).await,
+        Command::User(cmd) => user::run(cmd).await,
+        Command::Categories { json } => output::vocabulary(
+            json,
+            countersign_core::taxonomy::Category::all().map(|c| c.to_string()),
+        ),
+        Command::Sectors { json } => output::vocabulary(
+            json,
+            countersign_core::sector::Sector::ALL.iter().map(|s| s.to_string()),
+        ),
+    }
+}
+
+pub fn init_tracing(verbose: u8) {
+    let default = match verbose {
+        0 => "warn,countersign=info,countersign_web=info",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("COUNTERSIGN_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+/// Exit codes.
+pub mod exit {
+    use countersign_node::{NodeError, NodeErrorKind};
+
+    /// Bad input: malformed file, invalid value, invalid STIX.
+    pub const INVALID: u8 = 3;
+    /// Something named does not exist.
+    pub const NOT_FOUND: u8 = 4;
+    /// A signature or key check failed.
+    pub const VERIFY_FAILED: u8 = 5;
+    /// It exists already.
+    pub const DUPLICATE: u8 = 6;
+    /// Anything else (IO, database).
+    pub const INTERNAL: u8 = 1;
+
+    pub fn code_for(e: &anyhow::Error) -> u8 {
+        let Some(node) = e.chain().find_map(|c| c.downcast_ref::<NodeError>()) else {
+            return if e.chain().any(|c| c.downcast_ref::<countersign_core::CoreError>().is_some()) {
+                INVALID
+            } else {
+                INTERNAL
+            };
+        };
+        match node.kind {
+            NodeErrorKind::Invalid | NodeErrorKind::InvalidStix | NodeErrorKind::TooLarge => INVALID,
+            NodeErrorKind::NotFound => NOT_FOUND,
+            NodeErrorKind::BadSignature | NodeErrorKind::KeyNotValid => VERIFY_FAILED,
+            NodeErrorKind::Duplicate => DUPLICATE,
+            _ => INTERNAL,
+        }
+    }
+}

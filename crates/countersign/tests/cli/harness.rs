@@ -1,0 +1,121 @@
+//! Running the binary and reading its output.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    #[track_caller]
+    pub fn ok(self) -> Run {
+        assert_eq!(self.code, 0, "command failed:\nstdout: {}\nstderr: {}", self.stdout, self.stderr);
+        self
+    }
+
+    #[track_caller]
+    pub fn fails(self, code: i32, needle: &str) -> Run {
+        assert_eq!(self.code, code, "wrong exit code:\nstdout: {}\nstderr: {}", self.stdout, self.stderr);
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}:\n{}",
+            self.stderr
+        );
+        self
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.stdout))
+    }
+}
+
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_countersign"))
+}
+
+pub fn run(args: &[&str]) -> Run {
+    let out: Output = Command::new(bin())
+        .args(args)
+        .env_remove("COUNTERSIGN_DATA")
+        .output()
+        .expect("run countersign");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A data directory initialised for `party`; returns its path as a string.
+pub fn init(tmp: &Path, party: &str) -> String {
+    let dir = tmp.join(party);
+    let dir_s = dir.to_str().unwrap().to_owned();
+    run(&["init", "--data", &dir_s, "--party", party, "--name", &format!("{party} authority")]).ok();
+    dir_s
+}
+
+/// The notification count as `list notifications --json` reports it.
+pub fn count(dir: &str) -> usize {
+    run(&["list", "notifications", "--data", dir, "--json"])
+        .ok()
+        .json()
+        .as_array()
+        .unwrap()
+        .len()
+}
+
+/// Every file under a directory, for "nothing was written" checks.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(files_under(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+pub fn write(tmp: &Path, name: &str, text: &str) -> String {
+    let p = tmp.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.to_str().unwrap().to_owned()
+}
+
+/// A small valid STIX 2.1 bundle: an indicator and the observation behind it.
+pub fn evidence_bundle() -> String {
+    serde_json::json!({
+        "type": "bundle",
+        "id": "bundle--5d0092c5-5f74-4287-9642-33f4c354e56d",
+        "objects": [
+            {
+                "type": "indicator", "spec_version": "2.1",
+                "id": "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+                "created": "2026-11-20T08:00:00.000Z", "modified": "2026-11-20T08:00:00.000Z",
+                "name": "Scanner", "pattern": "[ipv4-addr:value = '198.51.100.7']",
+                "pattern_type": "stix", "valid_from": "2026-11-20T08:00:00Z"
+            },
+            {
+                "type": "observed-data", "spec_version": "2.1",
+                "id": "observed-data--b67d30ff-02ac-498a-92f9-32f845f448cf",
+                "created": "2026-11-20T08:00:00.000Z", "modified": "2026-11-20T08:00:00.000Z",
+                "first_observed": "2026-11-20T06:00:00Z", "last_observed": "2026-11-20T07:00:00Z",
+                "number_observed": 12,
+                "object_refs": ["ipv4-addr--12592121-be4c-5a93-a813-5a5af16e50db"]
+            },
+            {
+                "type": "ipv4-addr", "spec_version": "2.1",
+                "id": "ipv4-addr--12592121-be4c-5a93-a813-5a5af16e50db", "value": "198.51.100.7"
+            }
+        ]
+    })
+    .to_string()
+}

@@ -1,0 +1,162 @@
+//! The data directory: configuration, private keys, database and blobs.
+//!
+//! ```text
+//! DIR/countersign.json   configuration (NodeConfig)
+//! DIR/keys/<party>.key   private keys of hosted parties, mode 0600
+//! DIR/countersign.db     the SQLite database (default backend)
+//! DIR/blobs/             attachments by SHA-256
+//! ```
+
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use countersign_core::ids::PartyId;
+use countersign_tlog::SignerKey;
+
+use crate::error::{NodeError, Result};
+
+pub const CONFIG_FILE: &str = "countersign.json";
+const KEYS_DIR: &str = "keys";
+/// Attachments above this size are refused unless configured otherwise.
+pub const DEFAULT_MAX_ATTACHMENT_BYTES: u64 = 64 * 1024 * 1024;
+
+/// What `countersign.json` holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeConfig {
+    /// The party this node speaks for by default.
+    pub default_party: PartyId,
+    /// Address `serve` listens on.
+    pub listen: String,
+    /// Database URL; the scheme chooses the backend (`sqlite:` for now).
+    pub database: String,
+    #[serde(default = "default_max_attachment")]
+    pub max_attachment_bytes: u64,
+}
+
+fn default_max_attachment() -> u64 {
+    DEFAULT_MAX_ATTACHMENT_BYTES
+}
+
+/// An opened data directory.
+#[derive(Debug, Clone)]
+pub struct DataDir {
+    root: PathBuf,
+}
+
+impl DataDir {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        DataDir { root: root.into() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.root.join(CONFIG_FILE)
+    }
+
+    pub fn blobs_path(&self) -> PathBuf {
+        self.root.join("blobs")
+    }
+
+    pub fn is_initialised(&self) -> bool {
+        self.config_path().exists()
+    }
+
+    pub fn read_config(&self) -> Result<NodeConfig> {
+        let path = self.config_path();
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            NodeError::not_found(format!(
+                "{} is not a countersign data directory ({}: {e}); run `countersign init` first",
+                self.root.display(),
+                path.display()
+            ))
+        })?;
+        serde_json::from_str(&text)
+            .map_err(|e| NodeError::invalid(format!("{} is malformed: {e}", path.display())))
+    }
+
+    pub fn write_config(&self, config: &NodeConfig) -> Result<()> {
+        let text = serde_json::to_string_pretty(config)
+            .map_err(|e| NodeError::internal(e.to_string()))?;
+        write_atomic(&self.config_path(), text.as_bytes(), false)
+    }
+
+    fn key_path(&self, party: &PartyId) -> PathBuf {
+        self.root.join(KEYS_DIR).join(format!("{party}.key"))
+    }
+
+    /// Writes a new private key; refuses to overwrite one.
+    pub fn write_key(&self, key: &SignerKey) -> Result<()> {
+        let party = PartyId::parse(key.name())?;
+        let path = self.key_path(&party);
+        if path.exists() {
+            return Err(NodeError::new(
+                crate::NodeErrorKind::Duplicate,
+                format!("a key for {party} exists already at {}", path.display()),
+            ));
+        }
+        write_atomic(&path, format!("{}\n", key.to_private_string()).as_bytes(), true)
+    }
+
+    /// Removes a key written by a command that then failed.
+    pub fn remove_key(&self, party: &PartyId) {
+        let _ = std::fs::remove_file(self.key_path(party));
+    }
+
+    /// The private keys of all hosted parties.
+    pub fn read_keys(&self) -> Result<Vec<SignerKey>> {
+        let dir = self.root.join(KEYS_DIR);
+        let mut keys = Vec::new();
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(keys),
+            Err(e) => return Err(e.into()),
+        };
+        for entry in entries {
+            let path = entry?.path();
+            if path.extension().is_some_and(|e| e == "key") {
+                let text = std::fs::read_to_string(&path)?;
+                let key = SignerKey::parse(text.trim()).map_err(|e| {
+                    NodeError::internal(format!("bad private key in {}: {e}", path.display()))
+                })?;
+                keys.push(key);
+            }
+        }
+        keys.sort_by(|a, b| a.name().cmp(b.name()));
+        Ok(keys)
+    }
+}
+
+/// Writes a file so that it either has the new content or does not exist:
+/// temp file, fsync, rename, fsync of the directory.
+pub fn write_atomic(path: &Path, bytes: &[u8], private: bool) -> Result<()> {
+    let dir = path
+        .parent()
+        .ok_or_else(|| NodeError::internal(format!("{} has no parent", path.display())))?;
+    std::fs::create_dir_all(dir)?;
+    let tmp = dir.join(format!(
+        ".{}.tmp",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("file")
+    ));
+    {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        if private {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        #[cfg(not(unix))]
+        let _ = private;
+        let mut file = options.open(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)?;
+    std::fs::File::open(dir)?.sync_all()?;
+    Ok(())
+}

@@ -1,0 +1,18 @@
+//! Integration tests of `countersign-stix`: valid and invalid bundles,
+//! deterministic SCO ids, TLP markings, the evidence summary and the views.
+//! One test binary; the modules live under `tests/stix/`.
+
+#[path = "stix/common.rs"]
+mod common;
+#[path = "stix/invalid.rs"]
+mod invalid;
+#[path = "stix/props.rs"]
+mod props;
+#[path = "stix/sco_ids.rs"]
+mod sco_ids;
+#[path = "stix/tlp.rs"]
+mod tlp;
+#[path = "stix/valid.rs"]
+mod valid;
+#[path = "stix/views.rs"]
+mod views;

@@ -1,0 +1,109 @@
+//! What a countersign node needs from storage, independent of the backend.
+//!
+//! Main types: the [`Store`] trait (parties, envelopes and their
+//! notification index, users and tokens) and the [`BlobStore`] trait
+//! (attachments addressed by SHA-256), with the records they exchange.
+//! Backends live in their own crates with their own migrations
+//! (`countersign-store-sqlite` now, PostgreSQL later) and are chosen from
+//! the database URL at start; this crate holds no SQL and does no IO.
+//!
+//! Contract every backend keeps: each method is atomic (it fully happens or
+//! not at all), and a failed call leaves the store as it was.
+
+mod records;
+
+pub use records::*;
+
+use async_trait::async_trait;
+use countersign_core::ids::{EnvelopeId, PartyId, Sha256Hex};
+
+/// What went wrong in storage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StoreErrorKind {
+    /// The thing to insert exists already (same id or name).
+    Duplicate,
+    /// The thing referred to does not exist.
+    NotFound,
+    /// The data is larger than the store accepts.
+    TooLarge,
+    /// A cursor or filter the backend cannot read.
+    BadRequest,
+    /// Stored data failed to parse or verify: a bug or tampering.
+    Corrupt,
+    /// The backend failed (IO, database).
+    Backend,
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct StoreError {
+    pub kind: StoreErrorKind,
+    pub message: String,
+}
+
+impl StoreError {
+    pub fn new(kind: StoreErrorKind, message: impl Into<String>) -> Self {
+        StoreError {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    pub fn backend(message: impl std::fmt::Display) -> Self {
+        Self::new(StoreErrorKind::Backend, message.to_string())
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The node's database.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Inserts a party, or replaces it when `replace` is set. Without
+    /// `replace`, an existing id is a `Duplicate` error.
+    async fn put_party(&self, party: &StoredParty, replace: bool) -> Result<()>;
+    async fn get_party(&self, id: &PartyId) -> Result<Option<StoredParty>>;
+    /// All parties, by id.
+    async fn list_parties(&self) -> Result<Vec<StoredParty>>;
+
+    /// Stores an envelope and, for notifications, its index row, in one
+    /// transaction. An existing id is a `Duplicate` error.
+    async fn insert_envelope(&self, envelope: &NewEnvelope) -> Result<()>;
+    async fn get_envelope(&self, id: &EnvelopeId) -> Result<Option<StoredEnvelope>>;
+    /// Notifications matching `filter`, newest first, one page at a time.
+    async fn list_notifications(
+        &self,
+        filter: &NotificationFilter,
+        page: &PageRequest,
+    ) -> Result<Page<NotificationRow>>;
+    async fn get_notification(&self, id: &EnvelopeId) -> Result<Option<NotificationRow>>;
+
+    async fn create_user(&self, user: &NewUser) -> Result<User>;
+    async fn get_user_by_name(&self, username: &str) -> Result<Option<User>>;
+    async fn list_users(&self) -> Result<Vec<User>>;
+
+    /// Stores a token by the SHA-256 of its secret; the secret itself is never stored.
+    async fn create_token(&self, token: &NewToken) -> Result<()>;
+    /// The user a live (unexpired) token belongs to, if any.
+    async fn user_for_token(
+        &self,
+        token_hash: &Sha256Hex,
+        now: countersign_core::time::Timestamp,
+    ) -> Result<Option<(User, TokenKind)>>;
+    async fn delete_token(&self, token_hash: &Sha256Hex) -> Result<()>;
+}
+
+/// Attachment bytes, addressed by their SHA-256.
+#[async_trait]
+pub trait BlobStore: Send + Sync + 'static {
+    /// Stores the bytes durably and returns their digest. Storing the same
+    /// bytes twice is not an error. Larger than [`BlobStore::max_size`]:
+    /// `TooLarge`, nothing written.
+    async fn put(&self, bytes: &[u8]) -> Result<Sha256Hex>;
+    async fn get(&self, sha256: &Sha256Hex) -> Result<Option<Vec<u8>>>;
+    async fn has(&self, sha256: &Sha256Hex) -> Result<bool>;
+    /// Removes a blob; used to undo a put whose command failed later.
+    async fn remove(&self, sha256: &Sha256Hex) -> Result<()>;
+    fn max_size(&self) -> u64;
+}
