@@ -694,14 +694,14 @@ fn check_timestamps(cx: &mut Cx<'_>) {
 /// Values of common properties (§3.1) and of some type properties whose JSON
 /// type the checks below rely on.
 fn check_common_values(cx: &mut Cx<'_>) {
-    if let Some(v) = cx.obj.get("confidence") {
-        if !v.as_u64().is_some_and(|c| c <= 100) {
-            cx.error(
-                ProblemKind::InvalidValue,
-                "confidence",
-                "confidence must be an integer from 0 to 100",
-            );
-        }
+    if let Some(v) = cx.obj.get("confidence")
+        && v.as_u64().is_none_or(|c| c > 100)
+    {
+        cx.error(
+            ProblemKind::InvalidValue,
+            "confidence",
+            "confidence must be an integer from 0 to 100",
+        );
     }
     for prop in ["revoked", "defanged"] {
         if cx.obj.get(prop).is_some_and(|v| !v.is_boolean()) {
@@ -712,14 +712,14 @@ fn check_common_values(cx: &mut Cx<'_>) {
             );
         }
     }
-    if let Some(v) = cx.obj.get("labels") {
-        if !is_string_list(v) {
-            cx.error(
-                ProblemKind::InvalidValue,
-                "labels",
-                "labels must be a non-empty list of strings",
-            );
-        }
+    if let Some(v) = cx.obj.get("labels")
+        && !is_string_list(v)
+    {
+        cx.error(
+            ProblemKind::InvalidValue,
+            "labels",
+            "labels must be a non-empty list of strings",
+        );
     }
     if let Some(v) = cx.obj.get("external_references") {
         match v.as_array() {
@@ -822,26 +822,26 @@ fn check_common_values(cx: &mut Cx<'_>) {
         ("dst_port", 0, 65_535),
     ];
     for &(prop, min, max) in INTEGERS {
-        if let Some(v) = cx.obj.get(prop) {
-            if !v.as_u64().is_some_and(|n| (min..=max).contains(&n)) {
-                let msg = if max == u64::MAX {
-                    format!("{prop} must be an integer of at least {min}")
-                } else {
-                    format!("{prop} must be an integer from {min} to {max}")
-                };
-                cx.error(ProblemKind::InvalidValue, prop, msg);
-            }
+        if let Some(v) = cx.obj.get(prop)
+            && !v.as_u64().is_some_and(|n| (min..=max).contains(&n))
+        {
+            let msg = if max == u64::MAX {
+                format!("{prop} must be an integer of at least {min}")
+            } else {
+                format!("{prop} must be an integer from {min} to {max}")
+            };
+            cx.error(ProblemKind::InvalidValue, prop, msg);
         }
     }
     for prop in ["object_refs", "protocols", "extension_types"] {
-        if let Some(v) = cx.obj.get(prop) {
-            if !is_string_list(v) {
-                cx.error(
-                    ProblemKind::InvalidValue,
-                    prop,
-                    format!("{prop} must be a non-empty list of strings"),
-                );
-            }
+        if let Some(v) = cx.obj.get(prop)
+            && !is_string_list(v)
+        {
+            cx.error(
+                ProblemKind::InvalidValue,
+                prop,
+                format!("{prop} must be a non-empty list of strings"),
+            );
         }
     }
 }
@@ -950,17 +950,17 @@ fn check_references(cx: &mut Cx<'_>) {
                 format!("nested deeper than {MAX_DEPTH} levels"),
             ),
             RefProblem::Target(target_type) => {
-                if let Some(rule) = reference_rule(cx.object_type, &path) {
-                    if !rule.allows(&target_type) {
-                        cx.error(
-                            ProblemKind::ReferenceTargetType,
-                            &path,
-                            format!(
-                                "{path} must refer to {}, not to a {target_type}",
-                                rule.describe()
-                            ),
-                        );
-                    }
+                if let Some(rule) = reference_rule(cx.object_type, &path)
+                    && !rule.allows(&target_type)
+                {
+                    cx.error(
+                        ProblemKind::ReferenceTargetType,
+                        &path,
+                        format!(
+                            "{path} must refer to {}, not to a {target_type}",
+                            rule.describe()
+                        ),
+                    );
                 }
             }
         }
@@ -1030,22 +1030,20 @@ fn walk_refs(key: &str, path: &str, v: &Value, depth: usize, out: &mut Vec<(Stri
 fn check_type_specific(cx: &mut Cx<'_>) {
     match cx.object_type {
         "location" => check_location(cx),
-        "malware" => {
+        "malware"
             // §4.11: name is required when is_family is true.
-            if cx.obj.get("is_family") == Some(&Value::Bool(true)) {
+            if cx.obj.get("is_family") == Some(&Value::Bool(true)) => {
                 cx.require("name");
             }
-        }
-        "malware-analysis" => {
+        "malware-analysis"
             // §4.12: result or analysis_sco_refs (or both).
-            if !cx.has("result") && !cx.has("analysis_sco_refs") {
+            if !cx.has("result") && !cx.has("analysis_sco_refs") => {
                 cx.error(
                     ProblemKind::MissingProperty,
                     "result",
                     "malware-analysis requires result or analysis_sco_refs",
                 );
             }
-        }
         "observed-data" => check_observed_data(cx),
         "opinion" => {
             const OPINIONS: &[&str] = &[
@@ -1055,15 +1053,14 @@ fn check_type_specific(cx: &mut Cx<'_>) {
                 "agree",
                 "strongly-agree",
             ];
-            if let Some(o) = cx.obj.get("opinion").and_then(Value::as_str) {
-                if !OPINIONS.contains(&o) {
+            if let Some(o) = cx.obj.get("opinion").and_then(Value::as_str)
+                && !OPINIONS.contains(&o) {
                     cx.error(
                         ProblemKind::InvalidValue,
                         "opinion",
                         format!("opinion must be one of {} (§10.8)", OPINIONS.join(", ")),
                     );
                 }
-            }
         }
         "artifact" => {
             // §6.1: payload_bin or url, not both; url requires hashes.
@@ -1090,16 +1087,15 @@ fn check_type_specific(cx: &mut Cx<'_>) {
                 (true, false) => {}
             }
         }
-        "file" => {
+        "file"
             // §6.7: hashes or name.
-            if !cx.has("hashes") && !cx.has("name") {
+            if !cx.has("hashes") && !cx.has("name") => {
                 cx.error(
                     ProblemKind::MissingProperty,
                     "name",
                     "file requires hashes or name",
                 );
             }
-        }
         "network-traffic" => {
             // §6.12: src_ref or dst_ref; end only when not active.
             if !cx.has("src_ref") && !cx.has("dst_ref") {
@@ -1153,15 +1149,14 @@ fn check_type_specific(cx: &mut Cx<'_>) {
             }
         }
         "marking-definition" => check_marking_definition(cx),
-        "language-content" => {
-            if cx.obj.get("contents").is_some_and(|c| !c.is_object()) {
+        "language-content"
+            if cx.obj.get("contents").is_some_and(|c| !c.is_object()) => {
                 cx.error(
                     ProblemKind::InvalidValue,
                     "contents",
                     "contents must be a dictionary of language tags",
                 );
             }
-        }
         "extension-definition" => {
             const KINDS: &[&str] = &[
                 "new-sdo",
@@ -1170,8 +1165,8 @@ fn check_type_specific(cx: &mut Cx<'_>) {
                 "property-extension",
                 "toplevel-property-extension",
             ];
-            if let Some(list) = cx.obj.get("extension_types").and_then(Value::as_array) {
-                if list
+            if let Some(list) = cx.obj.get("extension_types").and_then(Value::as_array)
+                && list
                     .iter()
                     .any(|k| !k.as_str().is_some_and(|k| KINDS.contains(&k)))
                 {
@@ -1181,7 +1176,6 @@ fn check_type_specific(cx: &mut Cx<'_>) {
                         format!("extension_types must be among {} (§7.3)", KINDS.join(", ")),
                     );
                 }
-            }
         }
         _ => {}
     }
@@ -1218,14 +1212,14 @@ fn check_location(cx: &mut Cx<'_>) {
         );
     }
     for (prop, v, limit) in [("latitude", lat, 90.0), ("longitude", lon, 180.0)] {
-        if let Some(v) = v {
-            if !v.as_f64().is_some_and(|x| (-limit..=limit).contains(&x)) {
-                cx.error(
-                    ProblemKind::InvalidValue,
-                    prop,
-                    format!("{prop} must be a number from -{limit} to {limit}"),
-                );
-            }
+        if let Some(v) = v
+            && !v.as_f64().is_some_and(|x| (-limit..=limit).contains(&x))
+        {
+            cx.error(
+                ProblemKind::InvalidValue,
+                prop,
+                format!("{prop} must be a number from -{limit} to {limit}"),
+            );
         }
     }
 }
@@ -1341,17 +1335,17 @@ fn check_marking_definition(cx: &mut Cx<'_>) {
                 ),
             }
         }
-        Some("statement") if has_def => {
-            if !definition
-                .and_then(|d| d.get("statement"))
-                .is_some_and(Value::is_string)
-            {
-                cx.error(
-                    ProblemKind::MissingProperty,
-                    "definition.statement",
-                    "a statement marking requires definition.statement (§7.2.1.3)",
-                );
-            }
+        Some("statement")
+            if has_def
+                && !definition
+                    .and_then(|d| d.get("statement"))
+                    .is_some_and(Value::is_string) =>
+        {
+            cx.error(
+                ProblemKind::MissingProperty,
+                "definition.statement",
+                "a statement marking requires definition.statement (§7.2.1.3)",
+            );
         }
         _ => {}
     }

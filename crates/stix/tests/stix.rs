@@ -2,6 +2,10 @@
 //! deterministic SCO ids, TLP markings, the evidence summary and the views.
 //! One test binary; the modules live under `tests/stix/`.
 
+// clippy.toml allows unwrap inside #[test] functions only; the fixture
+// helpers and closures here are test code too.
+#![allow(clippy::unwrap_used)]
+
 #[path = "stix/common.rs"]
 mod common;
 #[path = "stix/invalid.rs"]

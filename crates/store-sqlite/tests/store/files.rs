@@ -78,28 +78,17 @@ fn a_file_that_is_not_a_database_is_refused() {
     assert_eq!(std::fs::read(&path).unwrap(), vec![b'x'; 4096]);
 }
 
-#[tokio::test]
-async fn settings_of_the_connection() {
+/// The file holds password and token hashes: owner only. (That foreign
+/// keys are enforced shows in `users::token_errors_and_deletion`.)
+#[cfg(unix)]
+#[test]
+fn the_file_is_private() {
+    use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("node.db");
-    let store = SqliteStore::open(&path).unwrap();
-    // Foreign keys are on: a recipient row for no envelope is refused.
-    let raw = rusqlite::Connection::open(&path).unwrap();
-    raw.pragma_update(None, "foreign_keys", "ON").unwrap();
-    assert!(
-        raw.execute(
-            "INSERT INTO envelope_recipients (envelope_id, position, party) VALUES ('x', 0, 'y')",
-            []
-        )
-        .is_err()
-    );
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
-    }
-    drop(store);
+    drop(SqliteStore::open(&path).unwrap());
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "{mode:o}");
 }
 
 /// A CLI command and the running server open the same file: what one
