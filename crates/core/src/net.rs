@@ -43,7 +43,7 @@ impl IpPrefix {
         Ok(prefix)
     }
 
-    pub fn len(&self) -> u8 {
+    pub fn prefix_len(&self) -> u8 {
         self.len
     }
 
@@ -220,7 +220,7 @@ mod tests {
         assert!(IpPrefix::parse("198.51.100.0/024").is_err());
         let v6 = IpPrefix::parse("2001:db8::/32").unwrap();
         assert!(v6.contains("2001:db8::1".parse().unwrap()));
-        assert_eq!(IpPrefix::parse("0.0.0.0/0").unwrap().len(), 0);
+        assert_eq!(IpPrefix::parse("0.0.0.0/0").unwrap().prefix_len(), 0);
     }
 
     #[test]

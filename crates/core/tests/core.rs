@@ -1,5 +1,8 @@
 //! Integration tests of the domain crate.
 
+// Helpers outside #[test] functions panic on unexpected input too: that is a failed test.
+#![allow(clippy::unwrap_used)]
+
 mod core {
     pub mod envelope;
     pub mod jcs;

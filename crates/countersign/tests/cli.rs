@@ -1,6 +1,9 @@
 //! End-to-end tests of the `countersign` binary: real processes, real data
 //! directories, the exit codes and the "nothing written" rule.
 
+// Helpers outside #[test] functions panic on unexpected input too: that is a failed test.
+#![allow(clippy::unwrap_used)]
+
 mod cli {
     pub mod bad_input;
     pub mod demo;

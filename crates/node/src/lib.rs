@@ -115,6 +115,17 @@ impl Node {
     async fn open_with(dir: DataDir, config: NodeConfig) -> Result<Node> {
         let store = open_store(&dir, &config.database)?;
         let blobs = Arc::new(FsBlobStore::open(&dir.blobs_path(), config.max_attachment_bytes)?);
+        Node::with_backends(dir, config, store, blobs)
+    }
+
+    /// A node over given backends: how tests inject failing storage, and
+    /// how other backends will be plugged in.
+    pub fn with_backends(
+        dir: DataDir,
+        config: NodeConfig,
+        store: Arc<dyn Store>,
+        blobs: Arc<dyn BlobStore>,
+    ) -> Result<Node> {
         let keys = RwLock::new(
             dir.read_keys()?
                 .into_iter()

@@ -115,11 +115,12 @@ impl Node {
                     bytes,
                 } => {
                     let sha = Sha256Hex::digest(bytes);
-                    let existed = self.blobs().has(&sha).await?;
-                    self.put_blob(bytes).await?;
-                    if !existed {
+                    // Recorded before the write: a put that fails after
+                    // persisting ("failed but persisted") must be undone too.
+                    if !self.blobs().has(&sha).await? {
                         written.push(sha);
                     }
+                    self.put_blob(bytes).await?;
                     (name, media_type, sha, bytes.len() as u64)
                 }
                 AttachmentInput::Stored {

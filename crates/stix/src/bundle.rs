@@ -167,7 +167,7 @@ impl Bundle {
     }
 
     /// The object with this id; of several versions, the one with the latest
-    /// `modified` (§3.6), else the last in the bundle.
+    /// `modified` (§3), else the last in the bundle.
     pub fn get(&self, id: &str) -> Option<&StixObject> {
         let mut best: Option<(&StixObject, Option<Timestamp>)> = None;
         for o in self.objects.iter().filter(|o| o.id == id) {

@@ -1,4 +1,4 @@
-//! STIX identifiers and type names (STIX 2.1 §2.9, §3.1) and the
+//! STIX identifiers and type names (STIX 2.1 §2.9, §3) and the
 //! deterministic identifiers of cyber-observable objects (§2.9, §6).
 //!
 //! An identifier is `<object-type>--<UUID>`, where the UUID is an RFC 4122
@@ -84,7 +84,7 @@ impl fmt::Display for Identifier<'_> {
     }
 }
 
-/// Whether `name` is a valid STIX object type name (§3.1 `type`, §11.1).
+/// Whether `name` is a valid STIX object type name (§3 `type`, §11.1).
 ///
 /// 3 to 250 characters of lowercase ASCII letters, digits and hyphens,
 /// starting with a letter. Two hyphens in a row and a trailing hyphen are

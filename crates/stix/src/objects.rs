@@ -6,7 +6,7 @@
 //! §7.1, marking definitions §7.2, extension definitions §7.3). Types not
 //! listed here are custom types (§11), allowed if well-formed.
 
-/// The kind of a STIX object (§1.4 and the chapters named on each variant).
+/// The kind of a STIX object (the chapters named on each variant).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ObjectCategory {

@@ -1,9 +1,9 @@
-//! The STIX `timestamp` type (STIX 2.1 §2.14).
+//! The STIX `timestamp` type (STIX 2.1 §2.15).
 //!
 //! A STIX timestamp is an RFC 3339 date-time in UTC written with a capital
 //! `T` and a trailing `Z`: `YYYY-MM-DDTHH:mm:ss[.s+]Z`. Offsets such as
 //! `+00:00` are not allowed. `created` and `modified` must additionally be
-//! precise to at least the millisecond (§3.2); that rule is applied by the
+//! precise to at least the millisecond (§3); that rule is applied by the
 //! checker, not by [`Timestamp::parse`].
 //!
 //! Timestamps of different precision must be compared as instants, never as
@@ -39,7 +39,7 @@ pub struct Timestamp {
 }
 
 impl Timestamp {
-    /// Parses a STIX timestamp (§2.14): `YYYY-MM-DDTHH:mm:ss[.s+]Z`.
+    /// Parses a STIX timestamp (§2.15): `YYYY-MM-DDTHH:mm:ss[.s+]Z`.
     ///
     /// A leap second (`:60`) is accepted. Fractions finer than nanoseconds
     /// are accepted and truncated for comparison.
@@ -120,7 +120,7 @@ impl Timestamp {
     }
 
     /// Whether the value is precise to at least the millisecond, as `created`
-    /// and `modified` must be (§3.2).
+    /// and `modified` must be (§3).
     pub fn has_millisecond_precision(&self) -> bool {
         self.fraction_digits >= 3
     }

@@ -1,5 +1,5 @@
 //! Attachments as content-addressed files: the default
-//! [`BlobStore`](countersign_store::BlobStore).
+//! [`BlobStore`].
 //!
 //! A blob with SHA-256 `abcd…` lives at `<dir>/ab/cd/abcd…`. A put is
 //! written to a fresh file in `<dir>/tmp/`, flushed to disk, renamed into
@@ -172,9 +172,9 @@ fn put_blocking(dir: &Path, bytes: &[u8]) -> Result<Sha256Hex> {
     file.write_all(bytes).map_err(io(context()))?;
     file.sync_all().map_err(io(context()))?;
     drop(file);
-    let leaf = final_path
-        .parent()
-        .ok_or_else(|| StoreError::backend(format!("blob path {} has no parent", final_path.display())))?;
+    let leaf = final_path.parent().ok_or_else(|| {
+        StoreError::backend(format!("blob path {} has no parent", final_path.display()))
+    })?;
     create_dirs(dir, leaf)?;
     fs::rename(&tmp_path, &final_path).map_err(io(format!(
         "cannot move the blob {digest} into {}",
@@ -232,7 +232,9 @@ impl BlobStore for FsBlobStore {
         self.blocking(move |_| match fs::metadata(&path) {
             Ok(m) => Ok(m.is_file()),
             Err(e) if e.kind() == ErrorKind::NotFound => Ok(false),
-            Err(e) => Err(io(format!("cannot look for the blob {}", path.display()))(e)),
+            Err(e) => Err(io(format!("cannot look for the blob {}", path.display()))(
+                e,
+            )),
         })
         .await
     }

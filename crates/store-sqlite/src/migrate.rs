@@ -46,8 +46,8 @@ pub(crate) fn migrate(conn: &mut Connection, location: &str) -> Result<()> {
         StoreError::backend(format!("{what} on the database {location}: {e}"))
     };
     let read_version = |conn: &Connection| {
-        let current = user_version(conn)
-            .map_err(|e| fail("cannot read the schema version".into(), e))?;
+        let current =
+            user_version(conn).map_err(|e| fail("cannot read the schema version".into(), e))?;
         if current > SCHEMA_VERSION {
             return Err(StoreError::backend(format!(
                 "the database {location} has schema version {current}, but this countersign \

@@ -50,7 +50,11 @@ pub(crate) fn corrupt(message: impl Into<String>) -> StoreError {
 }
 
 /// Reads column `index` (named `name` in messages) of `row`.
-pub(crate) fn col<T: rusqlite::types::FromSql>(row: &Row<'_>, index: usize, name: &str) -> Result<T> {
+pub(crate) fn col<T: rusqlite::types::FromSql>(
+    row: &Row<'_>,
+    index: usize,
+    name: &str,
+) -> Result<T> {
     row.get(index)
         .map_err(|e| corrupt(format!("cannot read column {name}: {e}")))
 }
@@ -84,14 +88,18 @@ pub(crate) fn tlp_rank(tlp: Tlp) -> i64 {
 
 /// The RSIT class of a `class/type` category (the whole text if no `/`).
 pub(crate) fn category_class(category: &str) -> &str {
-    category.split_once('/').map_or(category, |(class, _)| class)
+    category
+        .split_once('/')
+        .map_or(category, |(class, _)| class)
 }
 
 pub(crate) fn parse_direction(text: &str) -> Result<Direction> {
     match text {
         "sent" => Ok(Direction::Sent),
         "received" => Ok(Direction::Received),
-        _ => Err(corrupt(format!("stored direction {text:?} is neither sent nor received"))),
+        _ => Err(corrupt(format!(
+            "stored direction {text:?} is neither sent nor received"
+        ))),
     }
 }
 
@@ -99,7 +107,9 @@ pub(crate) fn parse_token_kind(text: &str) -> Result<TokenKind> {
     match text {
         "api" => Ok(TokenKind::Api),
         "session" => Ok(TokenKind::Session),
-        _ => Err(corrupt(format!("stored token kind {text:?} is neither api nor session"))),
+        _ => Err(corrupt(format!(
+            "stored token kind {text:?} is neither api nor session"
+        ))),
     }
 }
 
@@ -121,7 +131,11 @@ pub(crate) fn party_from_row(row: &Row<'_>) -> Result<StoredParty> {
         party,
         local: col(row, 2, "parties.local")?,
         signed_entry: col(row, 3, "parties.signed_entry")?,
-        updated: parse("party update time", &col::<String>(row, 4, "parties.updated")?, Timestamp::parse)?,
+        updated: parse(
+            "party update time",
+            &col::<String>(row, 4, "parties.updated")?,
+            Timestamp::parse,
+        )?,
     })
 }
 
@@ -142,7 +156,11 @@ pub(crate) fn envelope_from_row(row: &Row<'_>) -> Result<StoredEnvelope> {
     Ok(StoredEnvelope {
         envelope,
         direction: parse_direction(&col::<String>(row, 2, "envelopes.direction")?)?,
-        stored: parse("envelope storage time", &col::<String>(row, 3, "envelopes.stored")?, Timestamp::parse)?,
+        stored: parse(
+            "envelope storage time",
+            &col::<String>(row, 3, "envelopes.stored")?,
+            Timestamp::parse,
+        )?,
     })
 }
 
@@ -157,19 +175,50 @@ pub(crate) fn notification_from_row(row: &Row<'_>) -> Result<(NotificationRow, i
     let attachments: i64 = col(row, 10, "notifications.attachments")?;
     let nanos: i64 = col(row, 13, "notifications.created_ns")?;
     let notification = NotificationRow {
-        id: parse("notification id", &text(0, "notifications.id")?, EnvelopeId::parse)?,
-        from: parse("sender", &text(1, "notifications.from_party")?, PartyId::parse)?,
+        id: parse(
+            "notification id",
+            &text(0, "notifications.id")?,
+            EnvelopeId::parse,
+        )?,
+        from: parse(
+            "sender",
+            &text(1, "notifications.from_party")?,
+            PartyId::parse,
+        )?,
         to: Vec::new(),
-        created: parse("creation time", &text(2, "notifications.created")?, Timestamp::parse)?,
+        created: parse(
+            "creation time",
+            &text(2, "notifications.created")?,
+            Timestamp::parse,
+        )?,
         title: text(3, "notifications.title")?,
         category: text(4, "notifications.category")?,
-        severity: parse("severity", &text(5, "notifications.severity")?, Severity::parse)?,
+        severity: parse(
+            "severity",
+            &text(5, "notifications.severity")?,
+            Severity::parse,
+        )?,
         tlp: parse("TLP", &text(6, "notifications.tlp")?, Tlp::parse)?,
-        sufficiency: parse("sufficiency", &text(7, "notifications.sufficiency")?, Sufficiency::parse)?,
-        ack_by: parse("ack_by", &text(8, "notifications.ack_by")?, Timestamp::parse)?,
-        reply_by: parse("reply_by", &text(9, "notifications.reply_by")?, Timestamp::parse)?,
-        attachments: u32::try_from(attachments)
-            .map_err(|_| corrupt(format!("stored attachment count {attachments} is out of range")))?,
+        sufficiency: parse(
+            "sufficiency",
+            &text(7, "notifications.sufficiency")?,
+            Sufficiency::parse,
+        )?,
+        ack_by: parse(
+            "ack_by",
+            &text(8, "notifications.ack_by")?,
+            Timestamp::parse,
+        )?,
+        reply_by: parse(
+            "reply_by",
+            &text(9, "notifications.reply_by")?,
+            Timestamp::parse,
+        )?,
+        attachments: u32::try_from(attachments).map_err(|_| {
+            corrupt(format!(
+                "stored attachment count {attachments} is out of range"
+            ))
+        })?,
         direction: parse_direction(&text(11, "notifications.direction")?)?,
     };
     let seconds: i64 = col(row, 12, "notifications.created_s")?;
@@ -185,10 +234,18 @@ pub(crate) fn user_from_row(row: &Row<'_>) -> Result<User> {
     Ok(User {
         id: col(row, 0, "users.id")?,
         username: col(row, 1, "users.username")?,
-        party: parse("user party", &col::<String>(row, 2, "users.party")?, PartyId::parse)?,
+        party: parse(
+            "user party",
+            &col::<String>(row, 2, "users.party")?,
+            PartyId::parse,
+        )?,
         role: parse("role", &col::<String>(row, 3, "users.role")?, Role::parse)?,
         password_hash: col(row, 4, "users.password_hash")?,
-        created: parse("user creation time", &col::<String>(row, 5, "users.created")?, Timestamp::parse)?,
+        created: parse(
+            "user creation time",
+            &col::<String>(row, 5, "users.created")?,
+            Timestamp::parse,
+        )?,
     })
 }
 

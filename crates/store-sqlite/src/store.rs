@@ -6,8 +6,8 @@ use countersign_core::envelope::EnvelopeType;
 use countersign_core::ids::{EnvelopeId, PartyId, Sha256Hex};
 use countersign_core::time::Timestamp;
 use countersign_store::{
-    NewEnvelope, NewToken, NewUser, NotificationFilter, NotificationRow, Page, PageRequest,
-    Result, Store, StoreError, StoreErrorKind, StoredEnvelope, StoredParty, TokenKind, User,
+    NewEnvelope, NewToken, NewUser, NotificationFilter, NotificationRow, Page, PageRequest, Result,
+    Store, StoreError, StoreErrorKind, StoredEnvelope, StoredParty, TokenKind, User,
 };
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
@@ -15,8 +15,8 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 use crate::SqliteStore;
 use crate::cursor::Cursor;
 use crate::rows::{
-    ENVELOPE_COLUMNS, NOTIFICATION_COLUMNS, PARTY_COLUMNS, TOKEN_USER_SELECT, USER_COLUMNS, Violation,
-    category_class, db, envelope_from_row, instant, notification_from_row, parse,
+    ENVELOPE_COLUMNS, NOTIFICATION_COLUMNS, PARTY_COLUMNS, TOKEN_USER_SELECT, USER_COLUMNS,
+    Violation, category_class, db, envelope_from_row, instant, notification_from_row, parse,
     party_from_row, tlp_rank, token_user_from_row, user_from_row, violation,
 };
 
@@ -108,14 +108,11 @@ fn insert_envelope(conn: &mut Connection, new: &NewEnvelope) -> Result<()> {
     let signed = &new.envelope;
     let e = signed.envelope();
     let id = signed.id().to_string();
+    // The file form, compact; `SignedEnvelope::from_json` reads it back.
     let json = signed
         .to_json_value()
-        .and_then(|v| {
-            serde_json::to_string(&v).map_err(|err| {
-                countersign_core::CoreError::invalid(format!("cannot serialise: {err}"))
-            })
-        })
-        .map_err(|err| bad_request(format!("cannot serialise envelope {id}: {err}")))?;
+        .map_err(|err| bad_request(format!("cannot serialise envelope {id}: {err}")))?
+        .to_string();
     let (created_s, created_ns) = instant(e.created);
 
     let tx = write(conn)?;
@@ -217,8 +214,7 @@ fn list_notifications(
         sql: format!("SELECT {NOTIFICATION_COLUMNS} FROM notifications WHERE 1 = 1"),
         args: Vec::new(),
     };
-    const IS_RECIPIENT: &str =
-        "EXISTS (SELECT 1 FROM envelope_recipients r WHERE r.envelope_id = notifications.id AND r.party = ?)";
+    const IS_RECIPIENT: &str = "EXISTS (SELECT 1 FROM envelope_recipients r WHERE r.envelope_id = notifications.id AND r.party = ?)";
     if let Some(from) = &filter.from {
         q.and("from_party = ?", [text(from.as_str())]);
     }
@@ -249,11 +245,25 @@ fn list_notifications(
     }
     if let Some(since) = filter.since {
         let (s, ns) = instant(since);
-        q.and("(created_s, created_ns) >= (?, ?)", [Value::Integer(s), Value::Integer(ns)]);
+        q.and(
+            "(created_s, created_ns) >= (?, ?)",
+            [Value::Integer(s), Value::Integer(ns)],
+        );
     }
     if let Some(until) = filter.until {
         let (s, ns) = instant(until);
-        q.and("(created_s, created_ns) < (?, ?)", [Value::Integer(s), Value::Integer(ns)]);
+        q.and(
+            "(created_s, created_ns) < (?, ?)",
+            [Value::Integer(s), Value::Integer(ns)],
+        );
+    }
+    if let Some(viewer) = &filter.visible_to {
+        // TLP access control: TLP:CLEAR and TLP:GREEN (rank 0 and 1) are
+        // for everyone; the rest for the sender and the recipients only.
+        q.and(
+            &format!("(tlp_rank <= 1 OR from_party = ? OR {IS_RECIPIENT})"),
+            [text(viewer.as_str()), text(viewer.as_str())],
+        );
     }
     if let Some(needle) = &filter.text {
         q.and("instr(title_folded, ?) > 0", [text(&needle.to_lowercase())]);
@@ -276,7 +286,9 @@ fn list_notifications(
     let tx = read(conn)?;
     let mut found = Vec::new();
     {
-        let mut stmt = tx.prepare(&q.sql).map_err(db("cannot list notifications"))?;
+        let mut stmt = tx
+            .prepare(&q.sql)
+            .map_err(db("cannot list notifications"))?;
         let mut rows = stmt
             .query(rusqlite::params_from_iter(q.args.iter()))
             .map_err(db("cannot list notifications"))?;

@@ -2,6 +2,9 @@
 //!
 //! Each submodule covers one area; the helpers here build signed test data.
 
+// Test helpers outside #[test] functions may unwrap: a panic is a test failure.
+#![allow(clippy::unwrap_used)]
+
 #[path = "store/blobs.rs"]
 mod blobs;
 #[path = "store/envelopes.rs"]

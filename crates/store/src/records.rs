@@ -85,7 +85,9 @@ pub struct NotificationFilter {
     pub sufficiency: Option<Sufficiency>,
     /// At most this restrictive.
     pub max_tlp: Option<Tlp>,
+    /// Created at or after this time.
     pub since: Option<Timestamp>,
+    /// Created before this time.
     pub until: Option<Timestamp>,
     /// Case-insensitive substring of the title.
     pub text: Option<String>,

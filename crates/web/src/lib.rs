@@ -1,1 +1,146 @@
-//! (to be written)
+//! countersign's HTTP face: the REST API under `/v1` with its OpenAPI 3.1
+//! document, authentication (bearer tokens and the session cookie), and a
+//! server-rendered web UI, all over one [`countersign_node::Node`].
+//!
+//! Entry points: [`router`] (the whole application as an axum `Router`,
+//! testable without a socket), [`serve`] (the router on a listener, with
+//! graceful shutdown on Ctrl-C) and [`openapi_json`]. Main types: the wire
+//! types in [`wire`] (the JSON shapes clients see, converted explicitly
+//! from and to domain types), [`error::ApiError`] (the one HTTP error,
+//! `{"error": {"code", "message"}}` with a stable code), and the
+//! extractors in [`auth`] ([`auth::Authed`] for the API,
+//! [`auth::UiSession`] for pages).
+//!
+//! This is the only crate that knows HTTP and the wire JSON. Handlers are
+//! thin: they authenticate, parse, authorise and convert, then call the
+//! node, which holds every business rule. It must not reach storage except
+//! through the node.
+//!
+//! Routes without authentication: `GET /health`, `GET /v1/keys`,
+//! `GET /v1/openapi.json`, `POST /v1/session`, the login page and
+//! `/assets/*`. Everything else answers 401 (API) or redirects to `/login`
+//! (pages).
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod openapi;
+pub mod ui;
+pub mod wire;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderMap, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use countersign_node::Node;
+
+pub use error::ApiError;
+pub use openapi::openapi_json;
+
+/// The largest JSON body (a notification with its STIX bundle).
+pub const MAX_JSON_BODY: usize = 16 * 1024 * 1024;
+/// What the web form may carry besides its attachment (the pasted bundle).
+const FORM_OVERHEAD: usize = MAX_JSON_BODY;
+
+/// The whole application over a node.
+pub fn router(node: Node) -> Router {
+    let max_attachment =
+        usize::try_from(node.config().max_attachment_bytes).unwrap_or(usize::MAX);
+    let api = Router::new()
+        .route("/health", get(api::meta::health))
+        .route("/v1/openapi.json", get(api::meta::openapi))
+        .route("/v1/keys", get(api::meta::keys))
+        .route("/v1/me", get(api::meta::me))
+        .route(
+            "/v1/session",
+            post(api::session::login).delete(api::session::logout),
+        )
+        .route("/v1/parties", get(api::parties::list).post(api::parties::add))
+        .route("/v1/parties/import", post(api::parties::import))
+        .route("/v1/parties/{id}", get(api::parties::get))
+        .route("/v1/parties/{id}/entry", get(api::parties::entry))
+        .route(
+            "/v1/notifications",
+            get(api::notifications::list).post(api::notifications::create),
+        )
+        .route("/v1/notifications/{id}", get(api::notifications::get))
+        .route(
+            "/v1/notifications/{id}/envelope",
+            get(api::notifications::envelope),
+        )
+        .route(
+            "/v1/notifications/{id}/attachments/{sha256}",
+            get(api::attachments::download),
+        )
+        .route(
+            "/v1/attachments",
+            put(api::attachments::upload)
+                .post(api::attachments::upload_post)
+                .layer(DefaultBodyLimit::max(max_attachment)),
+        );
+    let ui = Router::new()
+        .route("/", get(ui::notifications::list))
+        .route("/login", get(ui::login::show).post(ui::login::submit))
+        .route("/logout", post(ui::login::logout))
+        .route("/parties", get(ui::parties::list))
+        .route(
+            "/notifications/new",
+            get(ui::notifications::new)
+                .post(ui::notifications::create)
+                .layer(DefaultBodyLimit::max(
+                    max_attachment.saturating_add(FORM_OVERHEAD),
+                )),
+        )
+        .route("/notifications/{id}", get(ui::notifications::detail))
+        .route("/assets/style.css", get(ui::style));
+    api.merge(ui)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
+        .with_state(node)
+}
+
+/// Unknown paths: JSON under `/v1` and for programs, a page for browsers.
+async fn not_found(uri: Uri, headers: HeaderMap) -> Response {
+    let err = ApiError::not_found(format!("there is nothing at {}", uri.path()));
+    if wants_html(&uri, &headers) {
+        ui::error_page(None, &err)
+    } else {
+        err.into_response()
+    }
+}
+
+async fn method_not_allowed() -> Response {
+    ApiError::method_not_allowed().into_response()
+}
+
+fn wants_html(uri: &Uri, headers: &HeaderMap) -> bool {
+    !uri.path().starts_with("/v1/")
+        && headers
+            .get(header::ACCEPT)
+            .and_then(|a| a.to_str().ok())
+            .is_some_and(|a| a.contains("text/html"))
+}
+
+/// Serves the application on `listener` until Ctrl-C, then finishes the
+/// requests in flight.
+pub async fn serve(node: Node, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!(%addr, "serving the REST API and web UI");
+    }
+    axum::serve(listener, router(node))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+async fn shutdown_signal() {
+    match tokio::signal::ctrl_c().await {
+        Ok(()) => tracing::info!("Ctrl-C: shutting down"),
+        // Without a signal handler the server runs until killed.
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    }
+}

@@ -297,6 +297,14 @@ fn versions_and_duplicates() {
 }
 
 #[test]
+fn empty_objects_list_is_a_warning() {
+    let b = check_bundle(&bundle(vec![])).unwrap();
+    assert!(b.is_empty());
+    assert_eq!(b.warnings().len(), 1);
+    assert_eq!(b.warnings()[0].kind, ProblemKind::EmptyList);
+}
+
+#[test]
 fn spec_version_on_bundle_is_a_warning() {
     let mut v = bundle(vec![identity()]);
     v["spec_version"] = json!("2.1");

@@ -38,7 +38,10 @@ async fn put_get_has_remove() {
     let hex = digest.to_string();
     let expected = PathBuf::from(&hex[0..2]).join(&hex[2..4]).join(&hex);
     assert_eq!(files(dir.path()), vec![expected]);
-    assert_eq!(blobs.path_of(&digest), dir.path().join(&hex[0..2]).join(&hex[2..4]).join(&hex));
+    assert_eq!(
+        blobs.path_of(&digest),
+        dir.path().join(&hex[0..2]).join(&hex[2..4]).join(&hex)
+    );
 
     assert!(blobs.has(&digest).await.unwrap());
     assert_eq!(blobs.get(&digest).await.unwrap(), Some(bytes));
@@ -65,7 +68,10 @@ async fn too_large_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let blobs = FsBlobStore::open(dir.path(), 64).unwrap();
     let message = expect_err(blobs.put(&[0u8; 65]).await, StoreErrorKind::TooLarge);
-    assert!(message.contains("65") && message.contains("64"), "{message}");
+    assert!(
+        message.contains("65") && message.contains("64"),
+        "{message}"
+    );
     assert!(files(dir.path()).is_empty());
     assert!(!blobs.has(&Sha256Hex::digest(&[0u8; 65])).await.unwrap());
 }

@@ -4,7 +4,7 @@
 use countersign_core::envelope::{Envelope, EnvelopeType};
 use countersign_core::tlp::Tlp;
 use countersign_store::{
-    Direction, NewEnvelope, NotificationFilter, PageRequest, Store, StoreErrorKind,
+    Direction, NewEnvelope, NotificationFilter, NotificationRow, PageRequest, Store, StoreErrorKind,
 };
 use countersign_store_sqlite::SqliteStore;
 use countersign_tlog::SignerKey;
@@ -101,10 +101,16 @@ async fn duplicate_envelope_is_refused_and_changes_nothing() {
         store.insert_envelope(&again).await,
         StoreErrorKind::Duplicate,
     );
-    assert!(message.contains(&new.envelope.id().to_string()), "{message}");
+    assert!(
+        message.contains(&new.envelope.id().to_string()),
+        "{message}"
+    );
 
     let id = new.envelope.id();
-    assert_eq!(store.get_envelope(&id).await.unwrap().unwrap().stored, new.stored);
+    assert_eq!(
+        store.get_envelope(&id).await.unwrap().unwrap().stored,
+        new.stored
+    );
     assert_eq!(store.get_notification(&id).await.unwrap(), new.notification);
     assert_eq!(count_notifications(&store).await, 1);
 }
@@ -113,21 +119,34 @@ async fn duplicate_envelope_is_refused_and_changes_nothing() {
 async fn a_row_that_contradicts_its_envelope_is_refused() {
     let store = SqliteStore::open_in_memory().unwrap();
     let good = N::new(1).build();
-    let cases: Vec<(&str, Box<dyn Fn(&mut NewEnvelope)>)> = vec![
-        ("id", Box::new(|e| e.notification.as_mut().unwrap().id = N::new(9).build().envelope.id())),
-        ("sender", Box::new(|e| e.notification.as_mut().unwrap().from = pid("cert-x"))),
-        ("recipient", Box::new(|e| e.notification.as_mut().unwrap().to.push(pid("cert-x")))),
-        ("creation", Box::new(|e| e.notification.as_mut().unwrap().created = ts("2020-01-01T00:00:00Z"))),
-        ("TLP", Box::new(|e| e.notification.as_mut().unwrap().tlp = Tlp::Red)),
-        ("direction", Box::new(|e| e.direction = Direction::Received)),
+    type Change = fn(&mut NewEnvelope);
+    fn row(e: &mut NewEnvelope) -> &mut NotificationRow {
+        e.notification.as_mut().unwrap()
+    }
+    let cases: [(&str, Change); 6] = [
+        ("id", |e| row(e).id = N::new(9).build().envelope.id()),
+        ("sender", |e| row(e).from = pid("cert-x")),
+        ("recipient", |e| row(e).to.push(pid("cert-x"))),
+        ("creation", |e| row(e).created = ts("2020-01-01T00:00:00Z")),
+        ("TLP", |e| row(e).tlp = Tlp::Red),
+        ("direction", |e| e.direction = Direction::Received),
     ];
     for (what, change) in cases {
         let mut bad = good.clone();
         change(&mut bad);
-        let message = expect_err(store.insert_envelope(&bad).await, StoreErrorKind::BadRequest);
+        let message = expect_err(
+            store.insert_envelope(&bad).await,
+            StoreErrorKind::BadRequest,
+        );
         assert!(message.contains(what), "{what}: {message}");
     }
-    assert!(store.get_envelope(&good.envelope.id()).await.unwrap().is_none());
+    assert!(
+        store
+            .get_envelope(&good.envelope.id())
+            .await
+            .unwrap()
+            .is_none()
+    );
     store.insert_envelope(&good).await.unwrap();
 }
 
@@ -156,10 +175,17 @@ async fn a_failing_last_write_leaves_nothing_behind() {
     assert_eq!(count("envelopes"), 0);
     assert_eq!(count("envelope_recipients"), 0);
     assert_eq!(count("notifications"), 0);
-    assert!(store.get_envelope(&new.envelope.id()).await.unwrap().is_none());
+    assert!(
+        store
+            .get_envelope(&new.envelope.id())
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     // Once the fault is gone the same insert succeeds.
-    raw.execute_batch("DROP TRIGGER fail_notifications").unwrap();
+    raw.execute_batch("DROP TRIGGER fail_notifications")
+        .unwrap();
     store.insert_envelope(&new).await.unwrap();
     assert_eq!(count("envelope_recipients"), 1);
     assert_eq!(count_notifications(&store).await, 1);

@@ -45,7 +45,10 @@ async fn reopening_keeps_data_and_does_not_migrate_again() {
 
     let store = SqliteStore::open(&path).unwrap();
     let id = new.envelope.id();
-    assert_eq!(store.get_envelope(&id).await.unwrap().unwrap().envelope, new.envelope);
+    assert_eq!(
+        store.get_envelope(&id).await.unwrap().unwrap().envelope,
+        new.envelope
+    );
     assert_eq!(store.get_notification(&id).await.unwrap(), new.notification);
     // The migrations (plain CREATE TABLE) would have failed had they run
     // again; and the schema is exactly what it was.
@@ -63,7 +66,10 @@ fn a_database_from_a_newer_countersign_is_refused() {
     raw.pragma_update(None, "user_version", newer).unwrap();
 
     let message = expect_err(SqliteStore::open(&path), StoreErrorKind::Backend);
-    assert!(message.contains(&format!("schema version {newer}")), "{message}");
+    assert!(
+        message.contains(&format!("schema version {newer}")),
+        "{message}"
+    );
     assert!(message.contains("newer countersign"), "{message}");
     assert_eq!(pragma(&raw, "user_version"), newer.to_string());
 }
@@ -106,5 +112,8 @@ async fn two_stores_share_one_file() {
         .await
         .unwrap();
     assert_eq!(listed.items, vec![new.notification.clone().unwrap()]);
-    expect_err(server.insert_envelope(&new).await, StoreErrorKind::Duplicate);
+    expect_err(
+        server.insert_envelope(&new).await,
+        StoreErrorKind::Duplicate,
+    );
 }

@@ -16,7 +16,7 @@ use crate::{N, expect_err, pid, ts};
 
 /// Newest first by (created, id): the order every listing must follow.
 fn sort_newest_first(rows: &mut [NotificationRow]) {
-    rows.sort_by(|a, b| (b.created, b.id).cmp(&(a.created, a.id)));
+    rows.sort_by_key(|n| std::cmp::Reverse((n.created, n.id)));
 }
 
 async fn insert_all(store: &SqliteStore, specs: &[N]) -> Vec<NotificationRow> {
@@ -31,7 +31,11 @@ async fn insert_all(store: &SqliteStore, specs: &[N]) -> Vec<NotificationRow> {
 }
 
 /// Every page of a listing, checking the page invariants on the way.
-async fn walk(store: &SqliteStore, filter: &NotificationFilter, limit: u32) -> Vec<NotificationRow> {
+async fn walk(
+    store: &SqliteStore,
+    filter: &NotificationFilter,
+    limit: u32,
+) -> Vec<NotificationRow> {
     let expected_size = limit.clamp(1, MAX_PAGE) as usize;
     let mut all = Vec::new();
     let mut cursor = None;
@@ -63,8 +67,8 @@ fn tied_specs() -> Vec<N> {
             let at = base
                 + chrono::Duration::seconds((i / 10) as i64)
                 + chrono::Duration::nanoseconds(offset);
-            n.created = Timestamp::parse(&at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
-                .unwrap();
+            n.created =
+                Timestamp::parse(&at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)).unwrap();
             n
         })
         .collect()
@@ -92,7 +96,10 @@ async fn no_next_cursor_when_the_rows_end_on_a_page_boundary() {
     insert_all(&store, &(0..20).map(N::new).collect::<Vec<_>>()).await;
     let page = |cursor| PageRequest { limit: 10, cursor };
     let filter = NotificationFilter::default();
-    let first = store.list_notifications(&filter, &page(None)).await.unwrap();
+    let first = store
+        .list_notifications(&filter, &page(None))
+        .await
+        .unwrap();
     let second = store
         .list_notifications(&filter, &page(first.next_cursor.clone()))
         .await
@@ -100,8 +107,17 @@ async fn no_next_cursor_when_the_rows_end_on_a_page_boundary() {
     assert_eq!(second.items.len(), 10);
     assert_eq!(second.next_cursor, None);
     let empty = SqliteStore::open_in_memory().unwrap();
-    let nothing = empty.list_notifications(&filter, &page(None)).await.unwrap();
-    assert_eq!(nothing, Page { items: vec![], next_cursor: None });
+    let nothing = empty
+        .list_notifications(&filter, &page(None))
+        .await
+        .unwrap();
+    assert_eq!(
+        nothing,
+        Page {
+            items: vec![],
+            next_cursor: None
+        }
+    );
 }
 
 #[tokio::test]
@@ -110,7 +126,13 @@ async fn a_cursor_survives_inserts_between_pages() {
     let expected = insert_all(&store, &tied_specs()[..30]).await;
     let filter = NotificationFilter::default();
     let first = store
-        .list_notifications(&filter, &PageRequest { limit: 12, cursor: None })
+        .list_notifications(
+            &filter,
+            &PageRequest {
+                limit: 12,
+                cursor: None,
+            },
+        )
         .await
         .unwrap();
     // A newer notification arrives: offsets would shift, a keyset does not.
@@ -118,7 +140,13 @@ async fn a_cursor_survives_inserts_between_pages() {
     newer.created = ts("2027-01-01T00:00:00Z");
     store.insert_envelope(&newer.build()).await.unwrap();
     let rest = store
-        .list_notifications(&filter, &PageRequest { limit: 500, cursor: first.next_cursor })
+        .list_notifications(
+            &filter,
+            &PageRequest {
+                limit: 500,
+                cursor: first.next_cursor,
+            },
+        )
         .await
         .unwrap();
     let mut seen: Vec<_> = first.items;
@@ -131,7 +159,13 @@ async fn malformed_cursors_are_bad_requests() {
     let store = SqliteStore::open_in_memory().unwrap();
     insert_all(&store, &(0..3).map(N::new).collect::<Vec<_>>()).await;
     let good = store
-        .list_notifications(&NotificationFilter::default(), &PageRequest { limit: 1, cursor: None })
+        .list_notifications(
+            &NotificationFilter::default(),
+            &PageRequest {
+                limit: 1,
+                cursor: None,
+            },
+        )
         .await
         .unwrap()
         .next_cursor
@@ -156,14 +190,20 @@ async fn malformed_cursors_are_bad_requests() {
         "' OR 1=1 --".into(),
     ];
     for cursor in bad {
-        let request = PageRequest { limit: 10, cursor: Some(cursor.clone()) };
+        let request = PageRequest {
+            limit: 10,
+            cursor: Some(cursor.clone()),
+        };
         let result = store
             .list_notifications(&NotificationFilter::default(), &request)
             .await;
         expect_err(result, StoreErrorKind::BadRequest);
     }
     // A well-formed cursor naming no stored row is fine: it is a position.
-    let request = PageRequest { limit: 10, cursor: Some(hex::encode(format!("1:0:{id}"))) };
+    let request = PageRequest {
+        limit: 10,
+        cursor: Some(hex::encode(format!("1:0:{id}"))),
+    };
     let result = store
         .list_notifications(&NotificationFilter::default(), &request)
         .await
@@ -181,7 +221,13 @@ fn varied_specs() -> Vec<N> {
         "malicious-code/c2-server",
         "intrusions",
     ];
-    let titles = ["Phishing wave", "DDoS on ÉNERGIE grid", "C2 server", "phishing KIT", "50% off_"];
+    let titles = [
+        "Phishing wave",
+        "DDoS on ÉNERGIE grid",
+        "C2 server",
+        "phishing KIT",
+        "50% off_",
+    ];
     (0..60u64)
         .map(|i| {
             let u = i as usize;
@@ -198,7 +244,11 @@ fn varied_specs() -> Vec<N> {
             n.category = categories[(u / 2) % 5];
             n.severity = Severity::ALL[(u / 3) % 4];
             n.sufficiency = Sufficiency::ALL[(u / 5) % 4];
-            n.direction = if u % 2 == 0 { Direction::Sent } else { Direction::Received };
+            n.direction = if u.is_multiple_of(2) {
+                Direction::Sent
+            } else {
+                Direction::Received
+            };
             n
         })
         .collect()
@@ -209,16 +259,27 @@ fn matches(f: &NotificationFilter, n: &NotificationRow) -> bool {
     let class = n.category.split('/').next().unwrap_or_default();
     f.from.as_ref().is_none_or(|p| n.from == *p)
         && f.to.as_ref().is_none_or(|p| n.to.contains(p))
-        && f.party.as_ref().is_none_or(|p| n.from == *p || n.to.contains(p))
+        && f.party
+            .as_ref()
+            .is_none_or(|p| n.from == *p || n.to.contains(p))
         && f.category.as_ref().is_none_or(|c| {
-            if c.contains('/') { n.category == *c } else { class == c }
+            if c.contains('/') {
+                n.category == *c
+            } else {
+                class == c
+            }
         })
         && f.severity.is_none_or(|s| n.severity == s)
         && f.sufficiency.is_none_or(|s| n.sufficiency == s)
         && f.max_tlp.is_none_or(|t| n.tlp <= t)
         && f.since.is_none_or(|t| n.created >= t)
         && f.until.is_none_or(|t| n.created < t)
-        && f.text.as_ref().is_none_or(|t| n.title.to_lowercase().contains(&t.to_lowercase()))
+        && f.text
+            .as_ref()
+            .is_none_or(|t| n.title.to_lowercase().contains(&t.to_lowercase()))
+        && f.visible_to
+            .as_ref()
+            .is_none_or(|p| n.tlp <= Tlp::Green || n.from == *p || n.to.contains(p))
 }
 
 #[tokio::test]
@@ -247,9 +308,15 @@ async fn each_filter_on_its_own() {
         some(|f| f.text = Some("énergie".into())),
         some(|f| f.text = Some("%".into())),
         some(|f| f.text = Some("_".into())),
+        some(|f| f.visible_to = Some(pid("isp-d"))),
+        some(|f| f.visible_to = Some(pid("cert-x"))),
     ];
     for filter in filters {
-        let expected: Vec<_> = all.iter().filter(|n| matches(&filter, n)).cloned().collect();
+        let expected: Vec<_> = all
+            .iter()
+            .filter(|n| matches(&filter, n))
+            .cloned()
+            .collect();
         assert_eq!(walk(&store, &filter, 7).await, expected, "{filter:?}");
     }
     // Spot checks that the model itself says what the trait means.
@@ -259,12 +326,24 @@ async fn each_filter_on_its_own() {
     assert!(listed.iter().all(|n| n.tlp != Tlp::Red));
     let text = walk(&store, &some(|f| f.text = Some("%".into())), 500).await;
     assert_eq!(text.len(), 12);
-    let prefix_only = walk(&store, &some(|f| f.category = Some("intrusion".into())), 500).await;
+    let outsider = walk(&store, &some(|f| f.visible_to = Some(pid("cert-x"))), 500).await;
+    assert_eq!(outsider.len(), 24);
+    assert!(outsider.iter().all(|n| n.tlp <= Tlp::Green));
+    let prefix_only = walk(
+        &store,
+        &some(|f| f.category = Some("intrusion".into())),
+        500,
+    )
+    .await;
     assert!(prefix_only.is_empty());
 }
 
 fn filter_strategy() -> impl Strategy<Value = NotificationFilter> {
-    let party = || proptest::option::of(proptest::sample::select(vec!["cert-a", "cert-b", "cert-c", "isp-d", "cert-x"]));
+    let party = || {
+        proptest::option::of(proptest::sample::select(vec![
+            "cert-a", "cert-b", "cert-c", "isp-d", "cert-x",
+        ]))
+    };
     let category = proptest::option::of(proptest::sample::select(vec![
         "intrusions",
         "intrusions/system-compromise",
@@ -272,10 +351,11 @@ fn filter_strategy() -> impl Strategy<Value = NotificationFilter> {
         "availability/ddos",
         "malicious-code",
     ]));
-    let time = || {
-        proptest::option::of((0i64..40).prop_map(|h| ts("2026-03-01T00:00:00Z").plus_hours(h)))
-    };
-    let text = proptest::option::of(proptest::sample::select(vec!["phishing", "DDOS", "#1", "é", "x"]));
+    let time =
+        || proptest::option::of((0i64..40).prop_map(|h| ts("2026-03-01T00:00:00Z").plus_hours(h)));
+    let text = proptest::option::of(proptest::sample::select(vec![
+        "phishing", "DDOS", "#1", "é", "x",
+    ]));
     (
         (party(), party(), party(), category),
         (
@@ -283,22 +363,29 @@ fn filter_strategy() -> impl Strategy<Value = NotificationFilter> {
             proptest::option::of(proptest::sample::select(Sufficiency::ALL.to_vec())),
             proptest::option::of(proptest::sample::select(Tlp::ALL.to_vec())),
         ),
-        (time(), time(), text),
+        (time(), time(), text, party()),
     )
-        .prop_map(|((from, to, party, category), (severity, sufficiency, max_tlp), (since, until, text))| {
-            NotificationFilter {
-                from: from.map(pid),
-                to: to.map(pid),
-                party: party.map(pid),
-                category: category.map(str::to_owned),
-                severity,
-                sufficiency,
-                max_tlp,
-                since,
-                until,
-                text: text.map(str::to_owned),
-            }
-        })
+        .prop_map(
+            |(
+                (from, to, party, category),
+                (severity, sufficiency, max_tlp),
+                (since, until, text, visible_to),
+            )| {
+                NotificationFilter {
+                    from: from.map(pid),
+                    to: to.map(pid),
+                    party: party.map(pid),
+                    category: category.map(str::to_owned),
+                    severity,
+                    sufficiency,
+                    max_tlp,
+                    since,
+                    until,
+                    text: text.map(str::to_owned),
+                    visible_to: visible_to.map(pid),
+                }
+            },
+        )
 }
 
 /// Any combination of filters and any page size lists exactly what the
@@ -318,7 +405,11 @@ fn filters_and_pages_agree_with_the_model() {
     });
     runner
         .run(&(filter_strategy(), 1u32..25), |(filter, limit)| {
-            let expected: Vec<_> = all.iter().filter(|n| matches(&filter, n)).cloned().collect();
+            let expected: Vec<_> = all
+                .iter()
+                .filter(|n| matches(&filter, n))
+                .cloned()
+                .collect();
             let listed = runtime.block_on(walk(&store, &filter, limit));
             let ids: HashSet<_> = listed.iter().map(|n| n.id).collect();
             prop_assert_eq!(ids.len(), listed.len());

@@ -19,7 +19,7 @@ fn party(id: &str, name: &str, local: bool) -> StoredParty {
         party,
         local,
         signed_entry: local.then(|| format!("signed entry of {id}")),
-        updated: ts("2026-02-01T12:00:00.5Z"),
+        updated: ts("2026-02-01T12:00:00.500Z"),
     }
 }
 
@@ -30,7 +30,10 @@ async fn round_trip_and_list_by_id() {
     let a = party("cert-a", "CERT A", true);
     store.put_party(&b, false).await.unwrap();
     store.put_party(&a, false).await.unwrap();
-    assert_eq!(store.get_party(&pid("cert-a")).await.unwrap(), Some(a.clone()));
+    assert_eq!(
+        store.get_party(&pid("cert-a")).await.unwrap(),
+        Some(a.clone())
+    );
     assert_eq!(store.get_party(&pid("cert-zz")).await.unwrap(), None);
     assert_eq!(store.list_parties().await.unwrap(), vec![a, b]);
 }
@@ -41,7 +44,9 @@ async fn duplicate_is_refused_and_changes_nothing() {
     let first = party("cert-a", "CERT A", true);
     store.put_party(&first, false).await.unwrap();
     let message = expect_err(
-        store.put_party(&party("cert-a", "Other", false), false).await,
+        store
+            .put_party(&party("cert-a", "Other", false), false)
+            .await,
         StoreErrorKind::Duplicate,
     );
     assert!(message.contains("cert-a"), "{message}");
@@ -51,7 +56,10 @@ async fn duplicate_is_refused_and_changes_nothing() {
 #[tokio::test]
 async fn replace_overwrites_every_field() {
     let store = SqliteStore::open_in_memory().unwrap();
-    store.put_party(&party("cert-a", "CERT A", true), false).await.unwrap();
+    store
+        .put_party(&party("cert-a", "CERT A", true), false)
+        .await
+        .unwrap();
     let mut second = party("cert-a", "CERT A renamed", false);
     second.updated = ts("2026-02-02T00:00:00Z");
     store.put_party(&second, true).await.unwrap();

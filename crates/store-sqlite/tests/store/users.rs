@@ -21,7 +21,11 @@ fn token(secret: &str, user_id: i64, expires: Option<&str>) -> NewToken {
     NewToken {
         hash: Sha256Hex::digest(secret.as_bytes()),
         user_id,
-        kind: if expires.is_some() { TokenKind::Session } else { TokenKind::Api },
+        kind: if expires.is_some() {
+            TokenKind::Session
+        } else {
+            TokenKind::Api
+        },
         label: format!("token {secret}"),
         created: ts("2026-01-01T00:00:00Z"),
         expires: expires.map(ts),
@@ -31,8 +35,14 @@ fn token(secret: &str, user_id: i64, expires: Option<&str>) -> NewToken {
 #[tokio::test]
 async fn users_round_trip_and_list_by_id() {
     let store = SqliteStore::open_in_memory().unwrap();
-    let zed = store.create_user(&new_user("zed", Role::Admin)).await.unwrap();
-    let amy = store.create_user(&new_user("amy", Role::Viewer)).await.unwrap();
+    let zed = store
+        .create_user(&new_user("zed", Role::Admin))
+        .await
+        .unwrap();
+    let amy = store
+        .create_user(&new_user("amy", Role::Viewer))
+        .await
+        .unwrap();
     assert!(zed.id < amy.id);
     assert_eq!(
         zed,
@@ -45,7 +55,10 @@ async fn users_round_trip_and_list_by_id() {
             created: ts("2026-01-01T00:00:00Z"),
         }
     );
-    assert_eq!(store.get_user_by_name("amy").await.unwrap(), Some(amy.clone()));
+    assert_eq!(
+        store.get_user_by_name("amy").await.unwrap(),
+        Some(amy.clone())
+    );
     assert_eq!(store.get_user_by_name("nobody").await.unwrap(), None);
     assert_eq!(store.list_users().await.unwrap(), vec![zed, amy]);
 }
@@ -53,7 +66,10 @@ async fn users_round_trip_and_list_by_id() {
 #[tokio::test]
 async fn duplicate_username_is_refused_and_changes_nothing() {
     let store = SqliteStore::open_in_memory().unwrap();
-    let first = store.create_user(&new_user("amy", Role::Viewer)).await.unwrap();
+    let first = store
+        .create_user(&new_user("amy", Role::Viewer))
+        .await
+        .unwrap();
     let message = expect_err(
         store.create_user(&new_user("amy", Role::Admin)).await,
         StoreErrorKind::Duplicate,
@@ -65,9 +81,15 @@ async fn duplicate_username_is_refused_and_changes_nothing() {
 #[tokio::test]
 async fn tokens_find_their_user_until_they_expire() {
     let store = SqliteStore::open_in_memory().unwrap();
-    let amy = store.create_user(&new_user("amy", Role::Analyst)).await.unwrap();
+    let amy = store
+        .create_user(&new_user("amy", Role::Analyst))
+        .await
+        .unwrap();
     let now = ts("2026-06-01T12:00:00Z");
-    store.create_token(&token("api", amy.id, None)).await.unwrap();
+    store
+        .create_token(&token("api", amy.id, None))
+        .await
+        .unwrap();
     store
         .create_token(&token("live", amy.id, Some("2026-06-01T12:00:00.001Z")))
         .await
@@ -90,7 +112,10 @@ async fn tokens_find_their_user_until_they_expire() {
         }
     };
     assert_eq!(lookup("api").await, Some((amy.clone(), TokenKind::Api)));
-    assert_eq!(lookup("live").await, Some((amy.clone(), TokenKind::Session)));
+    assert_eq!(
+        lookup("live").await,
+        Some((amy.clone(), TokenKind::Session))
+    );
     assert_eq!(lookup("ends-now").await, None);
     assert_eq!(lookup("old").await, None);
     assert_eq!(lookup("never-issued").await, None);
@@ -99,7 +124,10 @@ async fn tokens_find_their_user_until_they_expire() {
 #[tokio::test]
 async fn token_errors_and_deletion() {
     let store = SqliteStore::open_in_memory().unwrap();
-    let amy = store.create_user(&new_user("amy", Role::Analyst)).await.unwrap();
+    let amy = store
+        .create_user(&new_user("amy", Role::Analyst))
+        .await
+        .unwrap();
     let t = token("secret", amy.id, None);
     store.create_token(&t).await.unwrap();
     let now = ts("2026-06-01T00:00:00Z");
@@ -110,12 +138,17 @@ async fn token_errors_and_deletion() {
     assert!(message.contains(&t.hash.to_string()), "{message}");
     // The first token is unchanged: still an API token without expiry.
     assert_eq!(
-        store.user_for_token(&t.hash, ts("2030-01-01T00:00:00Z")).await.unwrap(),
+        store
+            .user_for_token(&t.hash, ts("2030-01-01T00:00:00Z"))
+            .await
+            .unwrap(),
         Some((amy.clone(), TokenKind::Api))
     );
 
     let message = expect_err(
-        store.create_token(&token("orphan", amy.id + 100, None)).await,
+        store
+            .create_token(&token("orphan", amy.id + 100, None))
+            .await,
         StoreErrorKind::NotFound,
     );
     assert!(message.contains(&(amy.id + 100).to_string()), "{message}");

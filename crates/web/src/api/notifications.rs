@@ -1,0 +1,121 @@
+//! Notifications: filing, listing under TLP, reading, and the signed
+//! envelope file.
+
+use axum::Json;
+use axum::extract::State;
+use axum::response::Response;
+use countersign_core::access::Role;
+use countersign_core::ids::EnvelopeId;
+use countersign_node::Node;
+use countersign_node::access::Viewer;
+
+use crate::auth::Authed;
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery};
+use crate::wire::{ErrorOut, ListQuery, NotificationIn, NotificationOut, PageOut};
+
+/// Signs and stores a notification. The sender defaults to the user's
+/// party; deadlines default to 24 and 72 hours. Analysts and admins.
+#[utoipa::path(
+    post, path = "/v1/notifications", tag = "notifications",
+    request_body = NotificationIn,
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 201, description = "Signed and stored", body = NotificationOut,
+            headers(("Location" = String, description = "/v1/notifications/{id}"))),
+        (status = 400, description = "Invalid field or malformed JSON", body = ErrorOut),
+        (status = 401, description = "Not authenticated", body = ErrorOut),
+        (status = 403, description = "Viewer role, or sending for another party", body = ErrorOut),
+        (status = 404, description = "Unknown recipient or attachment", body = ErrorOut),
+        (status = 415, description = "Not JSON", body = ErrorOut),
+        (status = 422, description = "Invalid STIX evidence, or missing or unknown fields", body = ErrorOut),
+    )
+)]
+pub async fn create(
+    State(node): State<Node>,
+    auth: Authed,
+    ApiJson(input): ApiJson<NotificationIn>,
+) -> Result<Response, ApiError> {
+    auth.viewer.require(Role::Analyst)?;
+    let request = input.into_request(&default_party(&node, &auth.viewer), vec![])?;
+    let detail = node.notify(&auth.viewer, request).await?;
+    let out = NotificationOut::from(&detail);
+    Ok(super::parties::created(
+        &format!("/v1/notifications/{}", out.header.id),
+        Json(out),
+    ))
+}
+
+/// The party a viewer acts for by default.
+pub(crate) fn default_party(node: &Node, viewer: &Viewer) -> countersign_core::ids::PartyId {
+    viewer
+        .party()
+        .cloned()
+        .unwrap_or_else(|| node.config().default_party.clone())
+}
+
+/// Notifications the caller may see (TLP), newest first, a page at a time.
+#[utoipa::path(
+    get, path = "/v1/notifications", tag = "notifications",
+    params(ListQuery),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "One page", body = PageOut),
+        (status = 400, description = "Bad filter value, limit or cursor", body = ErrorOut),
+        (status = 401, description = "Not authenticated", body = ErrorOut),
+    )
+)]
+pub async fn list(
+    State(node): State<Node>,
+    auth: Authed,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> Result<Json<PageOut>, ApiError> {
+    let (filter, page) = query.to_filter()?;
+    let page = node.list_notifications(&auth.viewer, filter, page).await?;
+    Ok(Json(PageOut::from(&page)))
+}
+
+/// One notification. One the caller may not see (TLP) is not found.
+#[utoipa::path(
+    get, path = "/v1/notifications/{id}", tag = "notifications",
+    params(("id" = String, Path, description = "Envelope id (64 hex digits)")),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The notification", body = NotificationOut),
+        (status = 400, description = "Not an envelope id", body = ErrorOut),
+        (status = 401, description = "Not authenticated", body = ErrorOut),
+        (status = 404, description = "Unknown, or not visible to the caller", body = ErrorOut),
+    )
+)]
+pub async fn get(
+    State(node): State<Node>,
+    auth: Authed,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<NotificationOut>, ApiError> {
+    let id = EnvelopeId::parse(&id)?;
+    let detail = node.get_notification(&auth.viewer, &id).await?;
+    Ok(Json(NotificationOut::from(&detail)))
+}
+
+/// The signed envelope in its file form, for `countersign verify`.
+#[utoipa::path(
+    get, path = "/v1/notifications/{id}/envelope", tag = "notifications",
+    params(("id" = String, Path, description = "Envelope id")),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "{\"envelope\": {...}, \"signature\": \"...\"}", content_type = "application/json", body = crate::wire::SignedEnvelopeOut),
+        (status = 401, description = "Not authenticated", body = ErrorOut),
+        (status = 404, description = "Unknown, or not visible to the caller", body = ErrorOut),
+    )
+)]
+pub async fn envelope(
+    State(node): State<Node>,
+    auth: Authed,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Response, ApiError> {
+    let id = EnvelopeId::parse(&id)?;
+    let detail = node.get_notification(&auth.viewer, &id).await?;
+    super::json_text(
+        detail.envelope.to_json_pretty()?,
+        Some(&format!("{id}.envelope.json")),
+    )
+}
