@@ -33,7 +33,8 @@ impl Country {
     pub fn parse(text: &str) -> Result<Self, CoreError> {
         let upper = text.trim().to_ascii_uppercase();
         let known = upper.len() == 2
-            && (ASSIGNED.split(' ').any(|c| c == upper) || USER_ASSIGNED_IN_USE.contains(&upper.as_str()));
+            && (ASSIGNED.split(' ').any(|c| c == upper)
+                || USER_ASSIGNED_IN_USE.contains(&upper.as_str()));
         match upper.as_bytes() {
             [a, b] if known => Ok(Country([*a, *b])),
             _ => Err(CoreError::invalid(format!(
@@ -82,7 +83,10 @@ mod tests {
         assert_eq!(codes.len(), 249);
         assert!(Country::parse("ee").is_ok());
         assert!(Country::parse("XK").is_ok());
-        assert!(Country::parse("UK").is_err(), "UK is reserved, GB is assigned");
+        assert!(
+            Country::parse("UK").is_err(),
+            "UK is reserved, GB is assigned"
+        );
         assert!(Country::parse("EU").is_err());
     }
 }

@@ -56,7 +56,9 @@ impl AttachmentRef {
     fn validate(&self) -> Result<()> {
         let mt = &self.media_type;
         let media_ok = mt.len() <= 255
-            && mt.split_once('/').is_some_and(|(t, s)| !t.is_empty() && !s.is_empty())
+            && mt
+                .split_once('/')
+                .is_some_and(|(t, s)| !t.is_empty() && !s.is_empty())
             && !mt.chars().any(|c| c.is_whitespace() || c.is_control());
         if !media_ok {
             return Err(CoreError::invalid(format!("{mt:?} is not a media type")));
@@ -133,7 +135,10 @@ impl Envelope {
         for a in &self.attachments {
             a.validate()?;
             if !shas.insert(a.sha256) {
-                return Err(CoreError::invalid(format!("attachment {} is listed twice", a.sha256)));
+                return Err(CoreError::invalid(format!(
+                    "attachment {} is listed twice",
+                    a.sha256
+                )));
             }
         }
         Ok(())
@@ -279,8 +284,11 @@ impl SignedEnvelope {
             Err(e) => {
                 // Say whether a key outside its validity signed, which is the
                 // "expired key" case an analyst needs to recognise.
-                let all: Vec<VerifierKey> =
-                    sender.keys.iter().filter_map(|k| k.verifier().ok()).collect();
+                let all: Vec<VerifierKey> = sender
+                    .keys
+                    .iter()
+                    .filter_map(|k| k.verifier().ok())
+                    .collect();
                 if self.verify_with_keys(&all).is_ok() {
                     Err(CoreError::new(
                         ErrorKind::KeyNotValid,

@@ -82,11 +82,23 @@ mod tests {
         use Sufficiency as S;
         assert_eq!(S::assess(None, 0), S::None);
         assert_eq!(S::assess(Some(&summary(|s| s.identities = 3)), 0), S::None);
-        assert_eq!(S::assess(Some(&summary(|s| s.claims = 1)), 0), S::ClaimsOnly);
-        assert_eq!(S::assess(Some(&summary(|s| s.indicators = 2)), 0), S::Indicators);
-        assert_eq!(S::assess(Some(&summary(|s| s.observables = 2)), 0), S::Indicators);
+        assert_eq!(
+            S::assess(Some(&summary(|s| s.claims = 1)), 0),
+            S::ClaimsOnly
+        );
+        assert_eq!(
+            S::assess(Some(&summary(|s| s.indicators = 2)), 0),
+            S::Indicators
+        );
+        assert_eq!(
+            S::assess(Some(&summary(|s| s.observables = 2)), 0),
+            S::Indicators
+        );
         assert_eq!(S::assess(None, 1), S::Indicators);
-        assert_eq!(S::assess(Some(&summary(|s| s.indicators = 1)), 1), S::Corroborated);
+        assert_eq!(
+            S::assess(Some(&summary(|s| s.indicators = 1)), 1),
+            S::Corroborated
+        );
         let both = summary(|s| {
             s.indicators = 1;
             s.observed_data = 1;

@@ -126,7 +126,17 @@ mod tests {
         for good in ["cert-aurelia", "ncsc2", "as64500-abuse"] {
             assert!(PartyId::parse(good).is_ok(), "{good}");
         }
-        for bad in ["", "a", "Cert", "cert aurelia", "cert+x", "-x", "x-", "a--b", "1cert"] {
+        for bad in [
+            "",
+            "a",
+            "Cert",
+            "cert aurelia",
+            "cert+x",
+            "-x",
+            "x-",
+            "a--b",
+            "1cert",
+        ] {
             assert!(PartyId::parse(bad).is_err(), "{bad}");
         }
     }

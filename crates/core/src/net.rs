@@ -18,7 +18,9 @@ pub struct IpPrefix {
 impl IpPrefix {
     pub fn parse(text: &str) -> Result<Self, CoreError> {
         let bad = |why: &str| {
-            CoreError::invalid(format!("{text:?} is not a CIDR prefix ({why}); e.g. 192.0.2.0/24"))
+            CoreError::invalid(format!(
+                "{text:?} is not a CIDR prefix ({why}); e.g. 192.0.2.0/24"
+            ))
         };
         let (addr, len) = match text.split_once('/') {
             Some((a, l)) => (a, l),
@@ -38,7 +40,10 @@ impl IpPrefix {
         }
         let prefix = IpPrefix { addr, len };
         if prefix.network() != addr {
-            return Err(bad(&format!("host bits set; the network is {}", prefix.network_prefix())));
+            return Err(bad(&format!(
+                "host bits set; the network is {}",
+                prefix.network_prefix()
+            )));
         }
         Ok(prefix)
     }
@@ -54,9 +59,7 @@ impl IpPrefix {
     /// Whether `ip` lies inside this prefix.
     pub fn contains(&self, ip: IpAddr) -> bool {
         match (self.addr, ip) {
-            (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                mask_v4(u32::from(ip), self.len) == u32::from(net)
-            }
+            (IpAddr::V4(net), IpAddr::V4(ip)) => mask_v4(u32::from(ip), self.len) == u32::from(net),
             (IpAddr::V6(net), IpAddr::V6(ip)) => {
                 mask_v6(u128::from(ip), self.len) == u128::from(net)
             }
@@ -77,11 +80,19 @@ impl IpPrefix {
 }
 
 fn mask_v4(a: u32, len: u8) -> u32 {
-    if len == 0 { 0 } else { a & (u32::MAX << (32 - u32::from(len))) }
+    if len == 0 {
+        0
+    } else {
+        a & (u32::MAX << (32 - u32::from(len)))
+    }
 }
 
 fn mask_v6(a: u128, len: u8) -> u128 {
-    if len == 0 { 0 } else { a & (u128::MAX << (128 - u32::from(len))) }
+    if len == 0 {
+        0
+    } else {
+        a & (u128::MAX << (128 - u32::from(len)))
+    }
 }
 
 impl fmt::Display for IpPrefix {
@@ -140,7 +151,9 @@ pub fn check_domain(name: &str) -> Result<(), CoreError> {
 /// Refuses AS numbers that name no network (RFC 7607 AS0, RFC 6793 AS_TRANS, RFC 7300 last ASN).
 pub fn check_asn(asn: u32) -> Result<(), CoreError> {
     if asn == 0 || asn == 23456 || asn == u32::MAX {
-        return Err(CoreError::invalid(format!("AS{asn} is reserved and names no network")));
+        return Err(CoreError::invalid(format!(
+            "AS{asn} is reserved and names no network"
+        )));
     }
     Ok(())
 }
@@ -162,7 +175,10 @@ pub struct NetworkScope {
 
 impl NetworkScope {
     pub fn is_empty(&self) -> bool {
-        self.ips.is_empty() && self.prefixes.is_empty() && self.asns.is_empty() && self.domains.is_empty()
+        self.ips.is_empty()
+            && self.prefixes.is_empty()
+            && self.asns.is_empty()
+            && self.domains.is_empty()
     }
 
     pub fn validate(&self) -> Result<(), CoreError> {
@@ -176,9 +192,9 @@ impl NetworkScope {
     pub fn push_text(&mut self, item: &str) -> Result<(), CoreError> {
         let item = item.trim();
         if let Some(asn) = item.strip_prefix("AS").or_else(|| item.strip_prefix("as")) {
-            let asn = asn
-                .parse()
-                .map_err(|_| CoreError::invalid(format!("{item:?} is not an AS number (e.g. AS64500)")))?;
+            let asn = asn.parse().map_err(|_| {
+                CoreError::invalid(format!("{item:?} is not an AS number (e.g. AS64500)"))
+            })?;
             check_asn(asn)?;
             self.asns.push(asn);
         } else if item.contains('/') {
@@ -229,7 +245,10 @@ mod tests {
         for item in ["203.0.113.7", "198.51.100.0/24", "AS64500", "evil.example"] {
             s.push_text(item).unwrap();
         }
-        assert_eq!(s.summary(), "203.0.113.7, 198.51.100.0/24, AS64500, evil.example");
+        assert_eq!(
+            s.summary(),
+            "203.0.113.7, 198.51.100.0/24, AS64500, evil.example"
+        );
         assert!(s.push_text("Evil.Example").is_err());
         assert!(s.push_text("AS0").is_err());
     }

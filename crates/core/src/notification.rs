@@ -158,7 +158,10 @@ impl Notification {
 /// Checks a STIX 2.1 bundle and summarises it.
 pub fn check_evidence(bundle: &Value) -> Result<EvidenceSummary> {
     let checked = countersign_stix::check_bundle(bundle).map_err(|e| {
-        CoreError::new(ErrorKind::InvalidStix, format!("evidence is not valid STIX 2.1: {e}"))
+        CoreError::new(
+            ErrorKind::InvalidStix,
+            format!("evidence is not valid STIX 2.1: {e}"),
+        )
     })?;
     Ok(checked.summary())
 }

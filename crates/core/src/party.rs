@@ -162,10 +162,14 @@ fn check_endpoint(url: &str) -> Result<()> {
 fn check_email(email: &str) -> Result<()> {
     match email.split_once('@') {
         Some((local, domain))
-            if !local.is_empty() && domain.contains('.') && !email.chars().any(char::is_whitespace) =>
+            if !local.is_empty()
+                && domain.contains('.')
+                && !email.chars().any(char::is_whitespace) =>
         {
             Ok(())
         }
-        _ => Err(CoreError::invalid(format!("{email:?} is not an email address"))),
+        _ => Err(CoreError::invalid(format!(
+            "{email:?} is not an email address"
+        ))),
     }
 }

@@ -86,9 +86,7 @@ impl Sector {
             | Nis2IctServiceManagement
             | Nis2DigitalProviders
             | Nis2Space => F::Digital,
-            UsChemical | UsCriticalManufacturing | Nis2Chemicals | Nis2Manufacturing => {
-                F::Industry
-            }
+            UsChemical | UsCriticalManufacturing | Nis2Chemicals | Nis2Manufacturing => F::Industry,
             UsFoodAndAgriculture | Nis2Food => F::Food,
             UsEmergencyServices => F::Emergency,
             UsDefenseIndustrialBase => F::Defence,
@@ -110,8 +108,14 @@ mod tests {
 
     #[test]
     fn list_sizes_match_the_sources() {
-        let us = Sector::ALL.iter().filter(|s| s.as_str().starts_with("us:")).count();
-        let nis2 = Sector::ALL.iter().filter(|s| s.as_str().starts_with("nis2:")).count();
+        let us = Sector::ALL
+            .iter()
+            .filter(|s| s.as_str().starts_with("us:"))
+            .count();
+        let nis2 = Sector::ALL
+            .iter()
+            .filter(|s| s.as_str().starts_with("nis2:"))
+            .count();
         assert_eq!(us, 16, "PPD-21 names 16 sectors");
         assert_eq!(nis2, 18, "NIS2: 11 in Annex I, 7 in Annex II");
     }

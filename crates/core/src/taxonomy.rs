@@ -15,10 +15,21 @@ pub const RSIT: &[(&str, &[&str])] = &[
     ("abusive-content", &["spam", "harmful-speech", "violence"]),
     (
         "malicious-code",
-        &["infected-system", "c2-server", "malware-distribution", "malware-configuration"],
+        &[
+            "infected-system",
+            "c2-server",
+            "malware-distribution",
+            "malware-configuration",
+        ],
     ),
-    ("information-gathering", &["scanner", "sniffing", "social-engineering"]),
-    ("intrusion-attempts", &["ids-alert", "brute-force", "exploit"]),
+    (
+        "information-gathering",
+        &["scanner", "sniffing", "social-engineering"],
+    ),
+    (
+        "intrusion-attempts",
+        &["ids-alert", "brute-force", "exploit"],
+    ),
     (
         "intrusions",
         &[
@@ -41,7 +52,12 @@ pub const RSIT: &[(&str, &[&str])] = &[
     ),
     (
         "fraud",
-        &["unauthorised-use-of-resources", "copyright", "masquerade", "phishing"],
+        &[
+            "unauthorised-use-of-resources",
+            "copyright",
+            "masquerade",
+            "phishing",
+        ],
     ),
     (
         "vulnerable",
@@ -133,7 +149,10 @@ mod tests {
     fn parse_forms() {
         let c = Category::parse("intrusions/system-compromise").unwrap();
         assert_eq!((c.class(), c.kind()), ("intrusions", "system-compromise"));
-        assert_eq!(Category::parse_lenient("DDoS").unwrap().to_string(), "availability/ddos");
+        assert_eq!(
+            Category::parse_lenient("DDoS").unwrap().to_string(),
+            "availability/ddos"
+        );
         assert!(Category::parse("Intrusions/system-compromise").is_err());
         assert!(Category::parse("intrusions/ddos").is_err());
         assert!(Category::parse_lenient("bogus").is_err());

@@ -9,4 +9,5 @@ mod cli {
     pub mod demo;
     pub mod harness;
     pub mod story;
+    pub mod tidy;
 }

@@ -5,8 +5,8 @@
 //! SHA-256 is stored (they are not guessable, so a fast hash suffices and
 //! every request can be checked cheaply). No secret is ever logged.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 
 use countersign_core::access::Role;
 use countersign_core::ids::{PartyId, Sha256Hex};
@@ -42,8 +42,11 @@ fn hash_password(password: &str) -> Result<String> {
 }
 
 fn check_password(password: &str, phc: &str) -> bool {
-    PasswordHash::new(phc)
-        .is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    PasswordHash::new(phc).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
 }
 
 /// A real argon2id hash of nothing in particular, computed once.
@@ -78,9 +81,16 @@ impl Node {
             ));
         }
         if password.chars().count() < 10 {
-            return Err(NodeError::invalid("password must be at least 10 characters"));
+            return Err(NodeError::invalid(
+                "password must be at least 10 characters",
+            ));
         }
-        if self.store().get_party(party).await?.is_none_or(|p| !p.local) {
+        if self
+            .store()
+            .get_party(party)
+            .await?
+            .is_none_or(|p| !p.local)
+        {
             return Err(NodeError::invalid(format!(
                 "users belong to a party hosted by this node; {party} is not one"
             )));

@@ -80,8 +80,8 @@ impl DataDir {
     }
 
     pub fn write_config(&self, config: &NodeConfig) -> Result<()> {
-        let text = serde_json::to_string_pretty(config)
-            .map_err(|e| NodeError::internal(e.to_string()))?;
+        let text =
+            serde_json::to_string_pretty(config).map_err(|e| NodeError::internal(e.to_string()))?;
         write_atomic(&self.config_path(), text.as_bytes(), false)
     }
 
@@ -99,7 +99,11 @@ impl DataDir {
                 format!("a key for {party} exists already at {}", path.display()),
             ));
         }
-        write_atomic(&path, format!("{}\n", key.to_private_string()).as_bytes(), true)
+        write_atomic(
+            &path,
+            format!("{}\n", key.to_private_string()).as_bytes(),
+            true,
+        )
     }
 
     /// Removes a key written by a command that then failed.

@@ -75,7 +75,10 @@ impl Node {
         if dir.is_initialised() {
             return Err(NodeError::new(
                 NodeErrorKind::Duplicate,
-                format!("{} is already a countersign data directory", dir.root().display()),
+                format!(
+                    "{} is already a countersign data directory",
+                    dir.root().display()
+                ),
             ));
         }
         std::fs::create_dir_all(dir.root())?;
@@ -89,12 +92,23 @@ impl Node {
         // is not initialised, so a failed init can simply be run again.
         let node = Node::open_with(dir.clone(), config.clone()).await?;
         let vkey = node
-            .add_local_party(&options.party, &options.name, options.kind, options.country, options.endpoint.clone())
+            .add_local_party(
+                &options.party,
+                &options.name,
+                options.kind,
+                options.country,
+                options.endpoint.clone(),
+            )
             .await?;
         let admin_password = auth::random_secret(12);
         let admin_username = format!("admin@{}", options.party);
-        node.create_user(&admin_username, &options.party, Role::Admin, &admin_password)
-            .await?;
+        node.create_user(
+            &admin_username,
+            &options.party,
+            Role::Admin,
+            &admin_password,
+        )
+        .await?;
         dir.write_config(&config)?;
         Ok((
             node,
@@ -114,7 +128,10 @@ impl Node {
 
     async fn open_with(dir: DataDir, config: NodeConfig) -> Result<Node> {
         let store = open_store(&dir, &config.database)?;
-        let blobs = Arc::new(FsBlobStore::open(&dir.blobs_path(), config.max_attachment_bytes)?);
+        let blobs = Arc::new(FsBlobStore::open(
+            &dir.blobs_path(),
+            config.max_attachment_bytes,
+        )?);
         Node::with_backends(dir, config, store, blobs)
     }
 
@@ -164,7 +181,11 @@ impl Node {
         self.keys().get(party).cloned().ok_or_else(|| {
             NodeError::invalid(format!(
                 "party {party} is not hosted by this node (no private key); hosted: {}",
-                self.hosted_parties().iter().map(PartyId::as_str).collect::<Vec<_>>().join(", ")
+                self.hosted_parties()
+                    .iter()
+                    .map(PartyId::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ))
         })
     }

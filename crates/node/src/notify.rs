@@ -7,7 +7,7 @@
 
 use countersign_core::access::Role;
 use countersign_core::envelope::{
-    AttachmentRef, Envelope, EnvelopeType, SignedEnvelope, ENVELOPE_VERSION,
+    AttachmentRef, ENVELOPE_VERSION, Envelope, EnvelopeType, SignedEnvelope,
 };
 use countersign_core::ids::{EnvelopeId, PartyId, Sha256Hex};
 use countersign_core::notification::{CheckedNotification, Notification};
@@ -62,7 +62,11 @@ impl Node {
     /// Signs and stores a notification. All checks run before anything is
     /// written; attachments written by this call are removed if storing
     /// the envelope fails, so a failed call leaves nothing behind.
-    pub async fn notify(&self, viewer: &Viewer, request: NotifyRequest) -> Result<NotificationDetail> {
+    pub async fn notify(
+        &self,
+        viewer: &Viewer,
+        request: NotifyRequest,
+    ) -> Result<NotificationDetail> {
         viewer.require(Role::Analyst)?;
         if !viewer.may_act_for(&request.from) {
             return Err(NodeError::forbidden(format!(
@@ -90,7 +94,10 @@ impl Node {
             .write_attachments(&request.attachments, &mut refs, &mut written)
             .await;
         let stored = match result {
-            Ok(()) => self.store_notification(request, checked, refs, created, &key).await,
+            Ok(()) => {
+                self.store_notification(request, checked, refs, created, &key)
+                    .await
+            }
             Err(e) => Err(e),
         };
         if stored.is_err() {
@@ -129,9 +136,7 @@ impl Node {
                     sha256,
                 } => {
                     let bytes = self.blobs().get(sha256).await?.ok_or_else(|| {
-                        NodeError::not_found(format!(
-                            "attachment {sha256} has not been uploaded"
-                        ))
+                        NodeError::not_found(format!("attachment {sha256} has not been uploaded"))
                     })?;
                     (name, media_type, *sha256, bytes.len() as u64)
                 }
@@ -219,7 +224,11 @@ impl Node {
     ) -> Result<NotificationDetail> {
         viewer.require(Role::Viewer)?;
         let not_found = || NodeError::not_found(format!("no notification {id}"));
-        let row = self.store().get_notification(id).await?.ok_or_else(not_found)?;
+        let row = self
+            .store()
+            .get_notification(id)
+            .await?
+            .ok_or_else(not_found)?;
         if !viewer.may_see(row.tlp, &row.from, &row.to) {
             return Err(not_found());
         }
@@ -247,12 +256,14 @@ impl Node {
             .iter()
             .find(|a| a.sha256 == *sha256)
             .cloned()
-            .ok_or_else(|| NodeError::not_found(format!("no attachment {sha256} on {notification}")))?;
-        let bytes = self
-            .blobs()
-            .get(sha256)
-            .await?
-            .ok_or_else(|| NodeError::not_found(format!("attachment {sha256} is missing from the blob store")))?;
+            .ok_or_else(|| {
+                NodeError::not_found(format!("no attachment {sha256} on {notification}"))
+            })?;
+        let bytes = self.blobs().get(sha256).await?.ok_or_else(|| {
+            NodeError::not_found(format!(
+                "attachment {sha256} is missing from the blob store"
+            ))
+        })?;
         Ok((reference, bytes))
     }
 

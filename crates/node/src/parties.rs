@@ -14,7 +14,7 @@
 //!    operator pinned a key, which is an explicit decision to trust it; and
 //! 4. it is newer than the entry already held (no rollback).
 
-use countersign_core::envelope::{Envelope, EnvelopeType, SignedEnvelope, ENVELOPE_VERSION};
+use countersign_core::envelope::{ENVELOPE_VERSION, Envelope, EnvelopeType, SignedEnvelope};
 use countersign_core::ids::PartyId;
 use countersign_core::party::Party;
 use countersign_core::tlp::Tlp;

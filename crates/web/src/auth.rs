@@ -152,8 +152,7 @@ pub fn csrf_token(session_secret: &str) -> String {
 /// Compares without stopping at the first difference.
 pub fn same_token(a: &str, b: &str) -> bool {
     a.len() == b.len()
-        && a
-            .bytes()
+        && a.bytes()
             .zip(b.bytes())
             .fold(0u8, |acc, (x, y)| acc | (x ^ y))
             == 0
@@ -222,10 +221,19 @@ mod tests {
 
     #[test]
     fn credentials() {
-        let h = headers(&[("authorization", "Bearer abc"), ("cookie", "cs_session=zzz")]);
-        assert_eq!(credential(&h).unwrap(), Some(Credential::Bearer("abc".into())));
+        let h = headers(&[
+            ("authorization", "Bearer abc"),
+            ("cookie", "cs_session=zzz"),
+        ]);
+        assert_eq!(
+            credential(&h).unwrap(),
+            Some(Credential::Bearer("abc".into()))
+        );
         let h = headers(&[("cookie", "a=1; cs_session=zzz; b=2")]);
-        assert_eq!(credential(&h).unwrap(), Some(Credential::Cookie("zzz".into())));
+        assert_eq!(
+            credential(&h).unwrap(),
+            Some(Credential::Cookie("zzz".into()))
+        );
         assert!(credential(&headers(&[("authorization", "Basic abc")])).is_err());
         assert_eq!(credential(&headers(&[])).unwrap(), None);
     }
@@ -233,9 +241,15 @@ mod tests {
     #[test]
     fn origins() {
         assert!(check_same_origin(&headers(&[])).is_ok());
-        let same = headers(&[("origin", "http://127.0.0.1:8080"), ("host", "127.0.0.1:8080")]);
+        let same = headers(&[
+            ("origin", "http://127.0.0.1:8080"),
+            ("host", "127.0.0.1:8080"),
+        ]);
         assert!(check_same_origin(&same).is_ok());
-        let other = headers(&[("origin", "https://evil.example"), ("host", "127.0.0.1:8080")]);
+        let other = headers(&[
+            ("origin", "https://evil.example"),
+            ("host", "127.0.0.1:8080"),
+        ]);
         assert!(check_same_origin(&other).is_err());
         assert!(check_same_origin(&headers(&[("origin", "null"), ("host", "x")])).is_err());
         assert!(check_same_origin(&headers(&[("sec-fetch-site", "cross-site")])).is_err());

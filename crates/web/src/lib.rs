@@ -45,8 +45,7 @@ const FORM_OVERHEAD: usize = MAX_JSON_BODY;
 
 /// The whole application over a node.
 pub fn router(node: Node) -> Router {
-    let max_attachment =
-        usize::try_from(node.config().max_attachment_bytes).unwrap_or(usize::MAX);
+    let max_attachment = usize::try_from(node.config().max_attachment_bytes).unwrap_or(usize::MAX);
     let api = Router::new()
         .route("/health", get(api::meta::health))
         .route("/v1/openapi.json", get(api::meta::openapi))
@@ -56,7 +55,10 @@ pub fn router(node: Node) -> Router {
             "/v1/session",
             post(api::session::login).delete(api::session::logout),
         )
-        .route("/v1/parties", get(api::parties::list).post(api::parties::add))
+        .route(
+            "/v1/parties",
+            get(api::parties::list).post(api::parties::add),
+        )
         .route("/v1/parties/import", post(api::parties::import))
         .route("/v1/parties/{id}", get(api::parties::get))
         .route("/v1/parties/{id}/entry", get(api::parties::entry))

@@ -73,7 +73,7 @@ impl Modify for SecuritySchemes {
 
 /// The OpenAPI document, pretty JSON.
 pub fn openapi_json() -> String {
-    ApiDoc::openapi()
-        .to_pretty_json()
-        .unwrap_or_else(|e| format!("{{\"error\": \"cannot serialise the OpenAPI document: {e}\"}}"))
+    ApiDoc::openapi().to_pretty_json().unwrap_or_else(|e| {
+        format!("{{\"error\": \"cannot serialise the OpenAPI document: {e}\"}}")
+    })
 }

@@ -24,8 +24,7 @@ use countersign_core::evidence::Sufficiency;
 use countersign_core::ids::{PartyId, Sha256Hex};
 use countersign_core::net::NetworkScope;
 use countersign_core::notification::{
-    DEFAULT_ACK_HOURS, DEFAULT_REPLY_HOURS, Notification, ObservedWindow, RequestedAction,
-    Severity,
+    DEFAULT_ACK_HOURS, DEFAULT_REPLY_HOURS, Notification, ObservedWindow, RequestedAction, Severity,
 };
 use countersign_core::party::{Contact, Party, PartyKey, PartyKind};
 use countersign_core::sector::Sector;
@@ -74,7 +73,10 @@ fn sufficiency_schema() -> Object {
 }
 
 fn role_schema() -> Object {
-    vocabulary(Role::ALL.iter().map(|v| v.as_str()), "Role within the party.")
+    vocabulary(
+        Role::ALL.iter().map(|v| v.as_str()),
+        "Role within the party.",
+    )
 }
 
 fn party_kind_schema() -> Object {
@@ -942,9 +944,18 @@ mod tests {
             p("2026-11-22T10:30:00+01:00", DayEdge::Start).unwrap(),
             "2026-11-22T09:30:00Z"
         );
-        assert_eq!(p("2026-11-22T09:30", DayEdge::Start).unwrap(), "2026-11-22T09:30:00Z");
-        assert_eq!(p("2026-11-22", DayEdge::Start).unwrap(), "2026-11-22T00:00:00Z");
-        assert_eq!(p("2026-11-22", DayEdge::NextDay).unwrap(), "2026-11-23T00:00:00Z");
+        assert_eq!(
+            p("2026-11-22T09:30", DayEdge::Start).unwrap(),
+            "2026-11-22T09:30:00Z"
+        );
+        assert_eq!(
+            p("2026-11-22", DayEdge::Start).unwrap(),
+            "2026-11-22T00:00:00Z"
+        );
+        assert_eq!(
+            p("2026-11-22", DayEdge::NextDay).unwrap(),
+            "2026-11-23T00:00:00Z"
+        );
         assert!(p("yesterday", DayEdge::Start).is_err());
     }
 

@@ -1,11 +1,11 @@
 //! Envelopes: id stability, signing, verification and tampering.
 
+use countersign_core::ErrorKind;
 use countersign_core::envelope::{Envelope, EnvelopeType, SignedEnvelope};
 use countersign_core::ids::PartyId;
 use countersign_core::party::{Party, PartyKey, PartyKind};
 use countersign_core::time::Timestamp;
 use countersign_core::tlp::Tlp;
-use countersign_core::ErrorKind;
 use countersign_tlog::SignerKey;
 use serde_json::json;
 
@@ -61,17 +61,22 @@ fn id_does_not_depend_on_member_order_or_whitespace() {
     let signed = envelope().sign(&key).unwrap();
     let reparsed = SignedEnvelope::from_parts(reordered, signed.signature().to_owned()).unwrap();
     assert_eq!(reparsed.id().to_string(), ENVELOPE_ID);
-    reparsed.verify(&party(&key, "2026-01-01T00:00:00Z", None)).unwrap();
+    reparsed
+        .verify(&party(&key, "2026-01-01T00:00:00Z", None))
+        .unwrap();
 }
 
 #[test]
 fn sign_and_verify_round_trip_through_the_file_form() {
     let key = SignerKey::generate("cert-aurelia").unwrap();
     let signed = envelope().sign(&key).unwrap();
-    assert!(signed.signature().starts_with(&format!("countersign/envelope/v1\n{ENVELOPE_ID}\n\n— cert-aurelia ")));
+    assert!(signed.signature().starts_with(&format!(
+        "countersign/envelope/v1\n{ENVELOPE_ID}\n\n— cert-aurelia "
+    )));
     let back = SignedEnvelope::from_json(&signed.to_json_pretty().unwrap()).unwrap();
     assert_eq!(back, signed);
-    back.verify(&party(&key, "2026-01-01T00:00:00Z", None)).unwrap();
+    back.verify(&party(&key, "2026-01-01T00:00:00Z", None))
+        .unwrap();
     back.verify_with_keys(&[key.verifier_key()]).unwrap();
 }
 
@@ -79,22 +84,36 @@ fn sign_and_verify_round_trip_through_the_file_form() {
 fn only_the_sender_can_sign_and_only_with_a_valid_key() {
     let key = SignerKey::generate("cert-aurelia").unwrap();
     let other = SignerKey::generate("ncsc-borealis").unwrap();
-    assert_eq!(envelope().sign(&other).unwrap_err().kind, ErrorKind::BadSignature);
+    assert_eq!(
+        envelope().sign(&other).unwrap_err().kind,
+        ErrorKind::BadSignature
+    );
 
     let signed = envelope().sign(&key).unwrap();
-    let expired = signed.verify(&party(&key, "2025-01-01T00:00:00Z", Some("2026-01-01T00:00:00Z")));
+    let expired = signed.verify(&party(
+        &key,
+        "2025-01-01T00:00:00Z",
+        Some("2026-01-01T00:00:00Z"),
+    ));
     let err = expired.unwrap_err();
     assert_eq!(err.kind, ErrorKind::KeyNotValid, "{err}");
-    assert!(err.message.contains("not valid at 2026-11-22T09:30:00Z"), "{err}");
+    assert!(
+        err.message.contains("not valid at 2026-11-22T09:30:00Z"),
+        "{err}"
+    );
     let not_yet = signed.verify(&party(&key, "2026-12-01T00:00:00Z", None));
     assert_eq!(not_yet.unwrap_err().kind, ErrorKind::KeyNotValid);
 
     // A directory entry with the right name but another key.
     let impostor = SignerKey::generate("cert-aurelia").unwrap();
-    let err = signed.verify(&party(&impostor, "2026-01-01T00:00:00Z", None)).unwrap_err();
+    let err = signed
+        .verify(&party(&impostor, "2026-01-01T00:00:00Z", None))
+        .unwrap_err();
     assert_eq!(err.kind, ErrorKind::BadSignature);
     // The entry of another party.
-    let err = signed.verify(&party(&other, "2026-01-01T00:00:00Z", None)).unwrap_err();
+    let err = signed
+        .verify(&party(&other, "2026-01-01T00:00:00Z", None))
+        .unwrap_err();
     assert_eq!(err.kind, ErrorKind::BadSignature);
 }
 
@@ -112,14 +131,19 @@ fn every_byte_of_the_signature_is_checked() {
         }
         let mut bytes = sig.as_bytes().to_vec();
         bytes[i] ^= 0x01;
-        let Ok(tampered) = String::from_utf8(bytes) else { continue };
+        let Ok(tampered) = String::from_utf8(bytes) else {
+            continue;
+        };
         if let Ok(t) = SignedEnvelope::from_parts(env.clone(), tampered.clone())
             && t.verify(&p).is_ok()
         {
             accepted.push((i, tampered));
         }
     }
-    assert!(accepted.is_empty(), "tampered signatures accepted: {accepted:?}");
+    assert!(
+        accepted.is_empty(),
+        "tampered signatures accepted: {accepted:?}"
+    );
 }
 
 #[test]
@@ -170,7 +194,10 @@ fn malformed_envelopes_are_refused() {
     for (pointer, value) in cases {
         let mut m = base.clone();
         *m.pointer_mut(pointer).unwrap() = value.clone();
-        assert!(SignedEnvelope::from_parts(m, sig.clone()).is_err(), "{pointer} = {value} accepted");
+        assert!(
+            SignedEnvelope::from_parts(m, sig.clone()).is_err(),
+            "{pointer} = {value} accepted"
+        );
     }
     let mut extra = base.clone();
     extra["extra"] = json!(1);
@@ -180,7 +207,10 @@ fn malformed_envelopes_are_refused() {
 
 #[test]
 fn tlp_parses_labels() {
-    assert_eq!(Tlp::parse_label("TLP:AMBER+STRICT").unwrap(), Tlp::AmberStrict);
+    assert_eq!(
+        Tlp::parse_label("TLP:AMBER+STRICT").unwrap(),
+        Tlp::AmberStrict
+    );
     assert_eq!(Tlp::parse_label("white").unwrap(), Tlp::Clear);
     assert_eq!(Tlp::Red.label(), "TLP:RED");
     assert!(Tlp::Clear < Tlp::Red);

@@ -73,9 +73,17 @@ fn rfc8785_appendix_b_numbers() {
 
 #[test]
 fn strict_parsing_refuses_duplicates_and_trailing_data() {
-    assert!(parse_strict(r#"{"a":1,"a":2}"#).unwrap_err().message.contains("duplicate member name"));
+    assert!(
+        parse_strict(r#"{"a":1,"a":2}"#)
+            .unwrap_err()
+            .message
+            .contains("duplicate member name")
+    );
     assert!(parse_strict(r#"{"a":{"b":1,"b":1}}"#).is_err());
     assert!(parse_strict(r#"{"a":1} x"#).is_err());
     assert!(parse_strict(r#"[1,2"#).is_err());
-    assert_eq!(parse_strict(r#"{"b":[1,{"c":null}],"a":"x"}"#).unwrap()["b"][1]["c"], serde_json::Value::Null);
+    assert_eq!(
+        parse_strict(r#"{"b":[1,{"c":null}],"a":"x"}"#).unwrap()["b"][1]["c"],
+        serde_json::Value::Null
+    );
 }

@@ -76,7 +76,9 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let root = match &args.data {
         Some(dir) => dir.clone(),
         None => {
-            temp = tempfile::Builder::new().prefix("countersign-demo-").tempdir()?;
+            temp = tempfile::Builder::new()
+                .prefix("countersign-demo-")
+                .tempdir()?;
             temp.path().to_path_buf()
         }
     };
@@ -127,10 +129,14 @@ pub async fn seed(root: &std::path::Path) -> anyhow::Result<(Node, Vec<(String, 
             scope.push_text(n)?;
         }
         stored.party.constituency = scope;
-        node.store().put_party(&stored, true).await.map_err(countersign_node::NodeError::from)?;
+        node.store()
+            .put_party(&stored, true)
+            .await
+            .map_err(countersign_node::NodeError::from)?;
         let username = format!("analyst@{}", p.id);
         let password = random_secret(8);
-        node.create_user(&username, &id, Role::Analyst, &password).await?;
+        node.create_user(&username, &id, Role::Analyst, &password)
+            .await?;
         logins.push((username, password));
     }
     for request in incidents()? {
@@ -233,11 +239,28 @@ fn incidents() -> anyhow::Result<Vec<NotifyRequest>> {
     n.observed = Some(window(30));
     n.origin = scope(&["198.51.100.23", "AS64500"])?;
     n.targets = scope(&["203.0.113.0/26"])?;
-    n.requested_actions = vec![RequestedAction::Investigate, RequestedAction::StopActivity, RequestedAction::PreserveEvidence];
-    let ind = indicator("VPN password spraying source", "[ipv4-addr:value = '198.51.100.23']", 30);
+    n.requested_actions = vec![
+        RequestedAction::Investigate,
+        RequestedAction::StopActivity,
+        RequestedAction::PreserveEvidence,
+    ];
+    let ind = indicator(
+        "VPN password spraying source",
+        "[ipv4-addr:value = '198.51.100.23']",
+        30,
+    );
     n.evidence = Some(bundle(vec![ind, observed(&[&ip], 30, 41_800), ip]));
     let log = (0..40)
-        .map(|i| format!("2026-11-20T0{}:{:02}:{:02}Z vpn-gw-{} auth failure user=svc{} src=198.51.100.23\n", 2 + i % 6, i, (i * 7) % 60, i % 3, 100 + i))
+        .map(|i| {
+            format!(
+                "2026-11-20T0{}:{:02}:{:02}Z vpn-gw-{} auth failure user=svc{} src=198.51.100.23\n",
+                2 + i % 6,
+                i,
+                (i * 7) % 60,
+                i % 3,
+                100 + i
+            )
+        })
         .collect::<String>();
     out.push(NotifyRequest {
         from: pid("ncsc-borealis")?,
@@ -253,7 +276,11 @@ fn incidents() -> anyhow::Result<Vec<NotifyRequest>> {
     });
 
     // Technical data of one kind: an indicator without observations.
-    let mut n = base("Command-and-control server in your constituency", "malicious-code/c2-server", Severity::Medium)?;
+    let mut n = base(
+        "Command-and-control server in your constituency",
+        "malicious-code/c2-server",
+        Severity::Medium,
+    )?;
     n.summary = "A loader seen in Aurelian ministries beacons to update.meridian.example. Please take the server down and share what you find.".into();
     n.origin = scope(&["update.meridian.example"])?;
     n.requested_actions = vec![RequestedAction::TakeDown, RequestedAction::ShareFindings];
@@ -272,7 +299,11 @@ fn incidents() -> anyhow::Result<Vec<NotifyRequest>> {
     });
 
     // Claims only: a report, no technical data.
-    let mut n = base("Phishing campaign impersonating the Borealis health ministry", "fraud/phishing", Severity::Medium)?;
+    let mut n = base(
+        "Phishing campaign impersonating the Borealis health ministry",
+        "fraud/phishing",
+        Severity::Medium,
+    )?;
     n.sectors = vec![Sector::Nis2Health];
     let t = stix_time(80);
     n.evidence = Some(bundle(vec![json!({
@@ -291,7 +322,11 @@ fn incidents() -> anyhow::Result<Vec<NotifyRequest>> {
     });
 
     // No evidence at all: shown as unsubstantiated.
-    let mut n = base("DDoS on the Caldera water utility portal", "availability/ddos", Severity::High)?;
+    let mut n = base(
+        "DDoS on the Caldera water utility portal",
+        "availability/ddos",
+        Severity::High,
+    )?;
     n.summary = "Our members report the attack came from Borealis.".into();
     n.sectors = vec![Sector::Nis2DrinkingWater];
     n.observed = Some(window(10));
@@ -306,14 +341,27 @@ fn incidents() -> anyhow::Result<Vec<NotifyRequest>> {
 
     // TLP:RED between two national CERTs, corroborated.
     let ip = ipv4("192.0.2.77");
-    let mut n = base("Exploitation of VPN appliances at Aurelian rail operators", "intrusions/system-compromise", Severity::Critical)?;
+    let mut n = base(
+        "Exploitation of VPN appliances at Aurelian rail operators",
+        "intrusions/system-compromise",
+        Severity::Critical,
+    )?;
     n.sectors = vec![Sector::Nis2Transport];
     n.origin = scope(&["203.0.113.45"])?;
     n.targets = scope(&["192.0.2.77"])?;
     n.requested_actions = vec![RequestedAction::Investigate, RequestedAction::ProvideLogs];
-    let ind = indicator("Exploit staging host", "[ipv4-addr:value = '203.0.113.45']", 5);
+    let ind = indicator(
+        "Exploit staging host",
+        "[ipv4-addr:value = '203.0.113.45']",
+        5,
+    );
     let attacker = ipv4("203.0.113.45");
-    n.evidence = Some(bundle(vec![ind, observed(&[&attacker, &ip], 5, 3), attacker, ip]));
+    n.evidence = Some(bundle(vec![
+        ind,
+        observed(&[&attacker, &ip], 5, 3),
+        attacker,
+        ip,
+    ]));
     out.push(NotifyRequest {
         from: pid("cert-aurelia")?,
         to: vec![pid("ncsc-borealis")?],

@@ -44,9 +44,16 @@ pub async fn run(args: InitArgs) -> anyhow::Result<()> {
         },
     )
     .await?;
-    println!("initialised {} for party {}", args.data.data.display(), args.party);
+    println!(
+        "initialised {} for party {}",
+        args.data.data.display(),
+        args.party
+    );
     println!("public key: {}", report.vkey);
-    println!("admin login: {} / {}", report.admin_username, report.admin_password);
+    println!(
+        "admin login: {} / {}",
+        report.admin_username, report.admin_password
+    );
     println!("(the password is shown only now)");
     Ok(())
 }

@@ -96,7 +96,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         ),
         Command::Sectors { json } => output::vocabulary(
             json,
-            countersign_core::sector::Sector::ALL.iter().map(|s| s.to_string()),
+            countersign_core::sector::Sector::ALL
+                .iter()
+                .map(|s| s.to_string()),
         ),
     }
 }
@@ -132,14 +134,19 @@ pub mod exit {
 
     pub fn code_for(e: &anyhow::Error) -> u8 {
         let Some(node) = e.chain().find_map(|c| c.downcast_ref::<NodeError>()) else {
-            return if e.chain().any(|c| c.downcast_ref::<countersign_core::CoreError>().is_some()) {
+            return if e
+                .chain()
+                .any(|c| c.downcast_ref::<countersign_core::CoreError>().is_some())
+            {
                 INVALID
             } else {
                 INTERNAL
             };
         };
         match node.kind {
-            NodeErrorKind::Invalid | NodeErrorKind::InvalidStix | NodeErrorKind::TooLarge => INVALID,
+            NodeErrorKind::Invalid | NodeErrorKind::InvalidStix | NodeErrorKind::TooLarge => {
+                INVALID
+            }
             NodeErrorKind::NotFound => NOT_FOUND,
             NodeErrorKind::BadSignature | NodeErrorKind::KeyNotValid => VERIFY_FAILED,
             NodeErrorKind::Duplicate => DUPLICATE,

@@ -8,8 +8,7 @@ use countersign_core::ids::{EnvelopeId, PartyId};
 use countersign_core::jcs;
 use countersign_core::net::NetworkScope;
 use countersign_core::notification::{
-    DEFAULT_ACK_HOURS, DEFAULT_REPLY_HOURS, Notification, ObservedWindow, RequestedAction,
-    Severity,
+    DEFAULT_ACK_HOURS, DEFAULT_REPLY_HOURS, Notification, ObservedWindow, RequestedAction, Severity,
 };
 use countersign_core::sector::Sector;
 use countersign_core::taxonomy::Category;
@@ -88,7 +87,12 @@ fn scope(items: &[String]) -> Result<NetworkScope, NodeError> {
 }
 
 fn media_type_of(path: &std::path::Path) -> &'static str {
-    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
         Some("json") => "application/json",
         Some("txt" | "log") => "text/plain",
         Some("csv") => "text/csv",
@@ -146,12 +150,18 @@ pub async fn run(args: NotifyArgs) -> anyhow::Result<()> {
         targets: scope(&args.targets)?,
         requested_actions: args.actions,
         severity: args.severity,
-        ack_by: args.ack_by.unwrap_or_else(|| start.plus_hours(DEFAULT_ACK_HOURS)),
-        reply_by: args.reply_by.unwrap_or_else(|| start.plus_hours(DEFAULT_REPLY_HOURS)),
+        ack_by: args
+            .ack_by
+            .unwrap_or_else(|| start.plus_hours(DEFAULT_ACK_HOURS)),
+        reply_by: args
+            .reply_by
+            .unwrap_or_else(|| start.plus_hours(DEFAULT_REPLY_HOURS)),
         evidence,
     };
     let node = args.data.open().await?;
-    let from = args.from.unwrap_or_else(|| node.config().default_party.clone());
+    let from = args
+        .from
+        .unwrap_or_else(|| node.config().default_party.clone());
     let detail = node
         .notify(
             &Viewer::Operator,

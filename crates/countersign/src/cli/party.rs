@@ -163,8 +163,14 @@ fn print_party(p: &StoredParty) {
         println!("  endpoint:  {e}");
     }
     for k in &party.keys {
-        let until = k.valid_until.map(|u| u.to_string()).unwrap_or_else(|| "—".into());
-        println!("  key:       {} (from {} until {until})", k.vkey, k.valid_from);
+        let until = k
+            .valid_until
+            .map(|u| u.to_string())
+            .unwrap_or_else(|| "—".into());
+        println!(
+            "  key:       {} (from {} until {until})",
+            k.vkey, k.valid_from
+        );
     }
     if !party.constituency.is_empty() {
         println!("  networks:  {}", party.constituency.summary());
@@ -192,7 +198,10 @@ async fn add(args: AddArgs) -> anyhow::Result<()> {
                 .with_context(|| format!("cannot read {}", path.display()))?;
             let value = jcs::parse_strict(&text).map_err(countersign_node::NodeError::from)?;
             serde_json::from_value(value).map_err(|e| {
-                countersign_node::NodeError::invalid(format!("{} is not a party: {e}", path.display()))
+                countersign_node::NodeError::invalid(format!(
+                    "{} is not a party: {e}",
+                    path.display()
+                ))
             })?
         }
         None => party_from_flags(&args)?,
@@ -204,13 +213,18 @@ async fn add(args: AddArgs) -> anyhow::Result<()> {
 }
 
 fn party_from_flags(args: &AddArgs) -> Result<Party, countersign_node::NodeError> {
-    let missing = |what: &str| countersign_node::NodeError::invalid(format!("--{what} is required"));
+    let missing =
+        |what: &str| countersign_node::NodeError::invalid(format!("--{what} is required"));
     let mut constituency = NetworkScope::default();
     for n in &args.networks {
         constituency.push_text(n)?;
     }
     let now = Timestamp::from_datetime(chrono::Utc::now());
-    let contacts = args.contacts.iter().map(|c| parse_contact(c)).collect::<Result<_, _>>()?;
+    let contacts = args
+        .contacts
+        .iter()
+        .map(|c| parse_contact(c))
+        .collect::<Result<_, _>>()?;
     Ok(Party {
         id: args.id.clone().ok_or_else(|| missing("id"))?,
         name: args.name.clone().ok_or_else(|| missing("name"))?,
@@ -245,7 +259,8 @@ fn parse_contact(text: &str) -> Result<Contact, countersign_node::NodeError> {
         }
     };
     Ok(Contact {
-        name: field(0).ok_or_else(|| countersign_node::NodeError::invalid("a contact needs a name"))?,
+        name: field(0)
+            .ok_or_else(|| countersign_node::NodeError::invalid("a contact needs a name"))?,
         role: field(1).unwrap_or_default(),
         email: field(2),
         phone: field(3),
@@ -255,23 +270,31 @@ fn parse_contact(text: &str) -> Result<Contact, countersign_node::NodeError> {
 
 async fn import(data: DataArg, files: Vec<PathBuf>, keys: Vec<VerifierKey>) -> anyhow::Result<()> {
     let node = data.open().await?;
-    let bar = indicatif::ProgressBar::new(files.len() as u64);
-    if files.len() < 10 {
-        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-    }
+    // A progress bar for long imports, on stderr; results go to stdout.
+    let bar = if files.len() >= 10 {
+        indicatif::ProgressBar::new(files.len() as u64)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let say = |line: String| bar.suspend(|| println!("{line}"));
     let mut failures = 0;
     for path in &files {
         let result = match std::fs::read_to_string(path) {
-            Ok(text) => node.import_party(&text, &keys).await.map_err(anyhow::Error::from),
+            Ok(text) => node
+                .import_party(&text, &keys)
+                .await
+                .map_err(anyhow::Error::from),
             Err(e) => Err(anyhow::anyhow!("cannot read: {e}")),
         };
         match result {
-            Ok(ImportOutcome::Added(id)) => bar.println(format!("added {id} from {}", path.display())),
-            Ok(ImportOutcome::Updated(id)) => bar.println(format!("updated {id} from {}", path.display())),
-            Ok(ImportOutcome::Unchanged(id)) => bar.println(format!("{id} unchanged ({})", path.display())),
+            Ok(ImportOutcome::Added(id)) => say(format!("added {id} from {}", path.display())),
+            Ok(ImportOutcome::Updated(id)) => say(format!("updated {id} from {}", path.display())),
+            Ok(ImportOutcome::Unchanged(id)) => say(format!("{id} unchanged ({})", path.display())),
             Err(e) => {
                 failures += 1;
-                bar.println(format!("error: {}: {e:#}", path.display()));
+                if files.len() > 1 {
+                    bar.suspend(|| eprintln!("error: {}: {e:#}", path.display()));
+                }
                 if files.len() == 1 {
                     bar.finish_and_clear();
                     return Err(e);

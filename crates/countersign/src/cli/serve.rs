@@ -18,7 +18,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let node = args.data.open().await?;
     let addr = args.listen.unwrap_or_else(|| node.config().listen.clone());
     let listener = bind(&addr).await?;
-    println!("countersign listening on http://{}/", listener.local_addr()?);
+    println!(
+        "countersign listening on http://{}/",
+        listener.local_addr()?
+    );
     countersign_web::serve(node, listener).await?;
     Ok(())
 }

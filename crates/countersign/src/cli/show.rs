@@ -105,14 +105,20 @@ pub async fn list(cmd: ListCommand) -> anyhow::Result<()> {
                 r.id.to_string()[..12].to_owned(),
                 r.created.to_string(),
                 r.from.to_string(),
-                r.to.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(","),
+                r.to.iter()
+                    .map(|p| p.as_str())
+                    .collect::<Vec<_>>()
+                    .join(","),
                 r.tlp.label(),
                 r.sufficiency.label().to_owned(),
                 r.title.clone(),
             ]
         })
         .collect();
-    output::table(&["ID", "CREATED", "FROM", "TO", "TLP", "EVIDENCE", "TITLE"], &table);
+    output::table(
+        &["ID", "CREATED", "FROM", "TO", "TLP", "EVIDENCE", "TITLE"],
+        &table,
+    );
     Ok(())
 }
 
@@ -158,7 +164,14 @@ fn print_detail(d: &NotificationDetail) {
     println!("{}", n.title);
     println!("  id:         {}", d.envelope.id());
     println!("  from:       {}", env.from);
-    println!("  to:         {}", env.to.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", "));
+    println!(
+        "  to:         {}",
+        env.to
+            .iter()
+            .map(|p| p.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     println!("  created:    {}", env.created);
     println!("  category:   {}", n.category);
     println!("  severity:   {}", n.severity);
@@ -191,7 +204,10 @@ fn print_detail(d: &NotificationDetail) {
         println!("  requested:  {}", a.join(", "));
     }
     for a in &env.attachments {
-        println!("  attachment: {} ({} bytes, {}) sha256:{}", a.name, a.size, a.media_type, a.sha256);
+        println!(
+            "  attachment: {} ({} bytes, {}) sha256:{}",
+            a.name, a.size, a.media_type, a.sha256
+        );
     }
     if !n.summary.is_empty() {
         println!();

@@ -53,10 +53,23 @@ pub async fn run(cmd: UserCommand) -> anyhow::Result<()> {
             println!("created {username} ({role} of {party}); password: {password}");
         }
         UserCommand::List { data, json } => {
-            let users = data.open().await?.store().list_users().await.map_err(countersign_node::NodeError::from)?;
+            let users = data
+                .open()
+                .await?
+                .store()
+                .list_users()
+                .await
+                .map_err(countersign_node::NodeError::from)?;
             let rows: Vec<Vec<String>> = users
                 .iter()
-                .map(|u| vec![u.username.clone(), u.party.to_string(), u.role.to_string(), u.created.to_string()])
+                .map(|u| {
+                    vec![
+                        u.username.clone(),
+                        u.party.to_string(),
+                        u.role.to_string(),
+                        u.created.to_string(),
+                    ]
+                })
                 .collect();
             if json {
                 let out: Vec<serde_json::Value> = users
@@ -72,7 +85,11 @@ pub async fn run(cmd: UserCommand) -> anyhow::Result<()> {
             username,
             label,
         } => {
-            let token = data.open().await?.create_api_token(&username, &label).await?;
+            let token = data
+                .open()
+                .await?
+                .create_api_token(&username, &label)
+                .await?;
             println!("{token}");
         }
     }

@@ -29,17 +29,25 @@ pub async fn run(args: VerifyArgs) -> anyhow::Result<()> {
     let signed = SignedEnvelope::from_json(&text).map_err(NodeError::from)?;
     let env = signed.envelope();
     let how = if !args.keys.is_empty() {
-        let key = signed.verify_with_keys(&args.keys).map_err(NodeError::from)?;
+        let key = signed
+            .verify_with_keys(&args.keys)
+            .map_err(NodeError::from)?;
         format!("by key {key:?}")
     } else if let Some(dir) = &args.data {
         let node = super::DataArg { data: dir.clone() }.open().await?;
         let key = node.verify_envelope(&signed).await?;
-        format!("by {key:?}, valid at {} in the directory of {}", env.created, dir.display())
+        format!(
+            "by {key:?}, valid at {} in the directory of {}",
+            env.created,
+            dir.display()
+        )
     } else if env.kind == EnvelopeType::Party {
         let party: Party = serde_json::from_value(env.body.clone())
             .map_err(|e| NodeError::invalid(format!("malformed directory entry: {e}")))?;
         let key = signed.verify(&party).map_err(NodeError::from)?;
-        format!("by {key:?}, a key the entry lists for itself (self-signed: pin it with --key to trust it)")
+        format!(
+            "by {key:?}, a key the entry lists for itself (self-signed: pin it with --key to trust it)"
+        )
     } else {
         return Err(NodeError::invalid(
             "give the sender's public key with --key VKEY (or --data DIR to use a node's directory)",

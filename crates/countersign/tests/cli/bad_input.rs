@@ -18,20 +18,45 @@ fn fails_cleanly(dir: &str, args: &[&str], code: i32, needle: &str) {
     let before_parties = run(&["party", "list", "--data", dir, "--json"]).ok().stdout;
     let before_count = count(dir);
     run(args).fails(code, needle);
-    assert_eq!(files_under(&Path::new(dir).join("blobs")), before_files, "blobs changed by {args:?}");
-    assert_eq!(run(&["party", "list", "--data", dir, "--json"]).ok().stdout, before_parties, "parties changed by {args:?}");
-    assert_eq!(count(dir), before_count, "notifications changed by {args:?}");
+    assert_eq!(
+        files_under(&Path::new(dir).join("blobs")),
+        before_files,
+        "blobs changed by {args:?}"
+    );
+    assert_eq!(
+        run(&["party", "list", "--data", dir, "--json"]).ok().stdout,
+        before_parties,
+        "parties changed by {args:?}"
+    );
+    assert_eq!(
+        count(dir),
+        before_count,
+        "notifications changed by {args:?}"
+    );
 }
 
 #[test]
 fn init_refuses_bad_ids_and_reinit() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = init(tmp.path(), "cert-a");
-    run(&["init", "--data", &dir, "--party", "cert-a", "--name", "again"]).fails(DUPLICATE, "already");
+    run(&[
+        "init", "--data", &dir, "--party", "cert-a", "--name", "again",
+    ])
+    .fails(DUPLICATE, "already");
     let other = tmp.path().join("x");
-    run(&["init", "--data", other.to_str().unwrap(), "--party", "Bad Id", "--name", "x"]).fails(USAGE, "not a party id");
+    run(&[
+        "init",
+        "--data",
+        other.to_str().unwrap(),
+        "--party",
+        "Bad Id",
+        "--name",
+        "x",
+    ])
+    .fails(USAGE, "not a party id");
     assert!(!other.exists(), "a refused init created its directory");
-    run(&["list", "notifications", "--data", other.to_str().unwrap()]).fails(NOT_FOUND, "run `countersign init` first");
+    run(&["list", "notifications", "--data", other.to_str().unwrap()])
+        .fails(NOT_FOUND, "run `countersign init` first");
 }
 
 #[test]
@@ -40,14 +65,33 @@ fn notify_bad_input_writes_nothing() {
     let a = init(tmp.path(), "cert-a");
     let b = init(tmp.path(), "cert-b");
     let entry = tmp.path().join("b.json");
-    run(&["party", "export", "--data", &b, "cert-b", "--out", entry.to_str().unwrap()]).ok();
+    run(&[
+        "party",
+        "export",
+        "--data",
+        &b,
+        "cert-b",
+        "--out",
+        entry.to_str().unwrap(),
+    ])
+    .ok();
     run(&["party", "import", "--data", &a, entry.to_str().unwrap()]).ok();
     let log = write(tmp.path(), "a.log", "some log line\n");
     let notify = |extra: &[&str]| -> Vec<String> {
-        let mut v: Vec<String> = ["notify", "--data", &a, "--title", "t", "--category", "scanner", "--attach", &log]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let mut v: Vec<String> = [
+            "notify",
+            "--data",
+            &a,
+            "--title",
+            "t",
+            "--category",
+            "scanner",
+            "--attach",
+            &log,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         v.extend(extra.iter().map(|s| s.to_string()));
         v
     };
@@ -59,12 +103,27 @@ fn notify_bad_input_writes_nothing() {
 
     case(&["--to", "nobody-here"], NOT_FOUND, "not in the directory");
     let bad_json = write(tmp.path(), "bad.json", "{\"type\": \"bundle\",");
-    case(&["--to", "cert-b", "--evidence", &bad_json], INVALID, "malformed JSON");
-    let dup = write(tmp.path(), "dup.json", "{\"type\": \"bundle\", \"type\": \"bundle\"}");
-    case(&["--to", "cert-b", "--evidence", &dup], INVALID, "duplicate member");
+    case(
+        &["--to", "cert-b", "--evidence", &bad_json],
+        INVALID,
+        "malformed JSON",
+    );
+    let dup = write(
+        tmp.path(),
+        "dup.json",
+        "{\"type\": \"bundle\", \"type\": \"bundle\"}",
+    );
+    case(
+        &["--to", "cert-b", "--evidence", &dup],
+        INVALID,
+        "duplicate member",
+    );
     let mut bundle: serde_json::Value = serde_json::from_str(&evidence_bundle()).unwrap();
     bundle["objects"][0]["id"] = "indicator--not-a-uuid".into();
-    bundle["objects"][1].as_object_mut().unwrap().remove("number_observed");
+    bundle["objects"][1]
+        .as_object_mut()
+        .unwrap()
+        .remove("number_observed");
     let invalid = write(tmp.path(), "invalid.json", &bundle.to_string());
     let run_invalid = {
         let args = notify(&["--to", "cert-b", "--evidence", &invalid]);
@@ -72,21 +131,74 @@ fn notify_bad_input_writes_nothing() {
         before_after(&a, &args)
     };
     assert_eq!(run_invalid.code, INVALID);
-    assert!(run_invalid.stderr.contains("not valid STIX"), "{}", run_invalid.stderr);
+    assert!(
+        run_invalid.stderr.contains("not valid STIX"),
+        "{}",
+        run_invalid.stderr
+    );
     // Both problems are reported at once.
-    assert!(run_invalid.stderr.contains("number_observed"), "{}", run_invalid.stderr);
-    assert!(run_invalid.stderr.contains("indicator--not-a-uuid"), "{}", run_invalid.stderr);
-    case(&["--to", "cert-b", "--ack-by", "2001-01-01T00:00:00Z"], INVALID, "must be after");
-    case(&["--to", "cert-b", "--origin", "300.1.1.1/8"], INVALID, "not a CIDR prefix");
+    assert!(
+        run_invalid.stderr.contains("number_observed"),
+        "{}",
+        run_invalid.stderr
+    );
+    assert!(
+        run_invalid.stderr.contains("indicator--not-a-uuid"),
+        "{}",
+        run_invalid.stderr
+    );
+    case(
+        &["--to", "cert-b", "--ack-by", "2001-01-01T00:00:00Z"],
+        INVALID,
+        "must be after",
+    );
+    case(
+        &["--to", "cert-b", "--origin", "300.1.1.1/8"],
+        INVALID,
+        "not a CIDR prefix",
+    );
     case(&["--to", "cert-a"], INVALID, "cannot send to itself");
-    case(&["--to", "cert-b", "--from", "cert-b"], INVALID, "not hosted by this node");
-    case(&["--to", "cert-b", "--evidence", "/nonexistent/file.json"], 1, "cannot read evidence file");
-    run(&["notify", "--data", &a, "--to", "cert-b", "--title", "t", "--category", "nonsense"]).fails(USAGE, "not an RSIT category");
-    run(&["notify", "--data", &a, "--to", "cert-b", "--title", "t", "--category", "scanner", "--tlp", "purple"]).fails(USAGE, "TLP 2.0 level");
+    case(
+        &["--to", "cert-b", "--from", "cert-b"],
+        INVALID,
+        "not hosted by this node",
+    );
+    case(
+        &["--to", "cert-b", "--evidence", "/nonexistent/file.json"],
+        1,
+        "cannot read evidence file",
+    );
+    run(&[
+        "notify",
+        "--data",
+        &a,
+        "--to",
+        "cert-b",
+        "--title",
+        "t",
+        "--category",
+        "nonsense",
+    ])
+    .fails(USAGE, "not an RSIT category");
+    run(&[
+        "notify",
+        "--data",
+        &a,
+        "--to",
+        "cert-b",
+        "--title",
+        "t",
+        "--category",
+        "scanner",
+        "--tlp",
+        "purple",
+    ])
+    .fails(USAGE, "TLP 2.0 level");
 
     // Oversize attachment: lower the limit in the configuration.
     let config_path = Path::new(&a).join("countersign.json");
-    let mut config: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&config_path).unwrap()).unwrap();
+    let mut config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&config_path).unwrap()).unwrap();
     config["max_attachment_bytes"] = 5.into();
     std::fs::write(&config_path, config.to_string()).unwrap();
     case(&["--to", "cert-b"], INVALID, "the limit is 5 bytes");
@@ -97,7 +209,10 @@ fn before_after(dir: &str, args: &[&str]) -> Run {
     let before = (files_under(&Path::new(dir).join("blobs")), count(dir));
     let out = run(args);
     assert_ne!(out.code, 0);
-    assert_eq!((files_under(&Path::new(dir).join("blobs")), count(dir)), before);
+    assert_eq!(
+        (files_under(&Path::new(dir).join("blobs")), count(dir)),
+        before
+    );
     out
 }
 
@@ -107,46 +222,93 @@ fn import_and_add_refuse_forged_or_malformed_entries() {
     let a = init(tmp.path(), "cert-a");
     let b = init(tmp.path(), "cert-b");
     let entry_path = tmp.path().join("b.json");
-    run(&["party", "export", "--data", &b, "cert-b", "--out", entry_path.to_str().unwrap()]).ok();
-    let entry: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&entry_path).unwrap()).unwrap();
+    run(&[
+        "party",
+        "export",
+        "--data",
+        &b,
+        "cert-b",
+        "--out",
+        entry_path.to_str().unwrap(),
+    ])
+    .ok();
+    let entry: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&entry_path).unwrap()).unwrap();
 
     // Tampered body: the name changed after signing.
     let mut forged = entry.clone();
     forged["envelope"]["body"]["name"] = "Someone else".into();
     let f = write(tmp.path(), "forged.json", &forged.to_string());
-    fails_cleanly(&a, &["party", "import", "--data", &a, &f], VERIFY_FAILED, "another envelope");
+    fails_cleanly(
+        &a,
+        &["party", "import", "--data", &a, &f],
+        VERIFY_FAILED,
+        "another envelope",
+    );
 
     // Valid entry, but pinned to a key that did not sign it.
     let c = init(tmp.path(), "cert-c");
-    let c_vkey = run(&["party", "show", "--data", &c, "cert-c", "--json"]).ok().json()["party"]["keys"][0]["vkey"]
+    let c_vkey = run(&["party", "show", "--data", &c, "cert-c", "--json"])
+        .ok()
+        .json()["party"]["keys"][0]["vkey"]
         .as_str()
         .unwrap()
         .to_owned();
     let e = entry_path.to_str().unwrap();
-    fails_cleanly(&a, &["party", "import", "--data", &a, e, "--key", &c_vkey], VERIFY_FAILED, "pinned key");
+    fails_cleanly(
+        &a,
+        &["party", "import", "--data", &a, e, "--key", &c_vkey],
+        VERIFY_FAILED,
+        "pinned key",
+    );
 
     // Malformed files.
     let junk = write(tmp.path(), "junk.json", "not json");
-    fails_cleanly(&a, &["party", "import", "--data", &a, &junk], INVALID, "malformed JSON");
+    fails_cleanly(
+        &a,
+        &["party", "import", "--data", &a, &junk],
+        INVALID,
+        "malformed JSON",
+    );
     let extra = {
         let mut v = entry.clone();
         v["extra"] = 1.into();
         write(tmp.path(), "extra.json", &v.to_string())
     };
-    fails_cleanly(&a, &["party", "import", "--data", &a, &extra], INVALID, "not a signed envelope");
+    fails_cleanly(
+        &a,
+        &["party", "import", "--data", &a, &extra],
+        INVALID,
+        "not a signed envelope",
+    );
 
     // A party whose key is named for someone else.
     fails_cleanly(
         &a,
-        &["party", "add", "--data", &a, "--id", "cert-x", "--name", "X", "--vkey", &c_vkey],
+        &[
+            "party", "add", "--data", &a, "--id", "cert-x", "--name", "X", "--vkey", &c_vkey,
+        ],
         INVALID,
         "must be named cert-x",
     );
-    run(&["party", "add", "--data", &a, "--id", "cert-x", "--name", "X", "--vkey", "garbage"]).fails(USAGE, "not a verifier key");
+    run(&[
+        "party", "add", "--data", &a, "--id", "cert-x", "--name", "X", "--vkey", "garbage",
+    ])
+    .fails(USAGE, "not a verifier key");
     // Duplicate id.
     run(&["party", "import", "--data", &a, e]).ok();
-    let b_vkey = entry["envelope"]["body"]["keys"][0]["vkey"].as_str().unwrap().to_owned();
-    fails_cleanly(&a, &["party", "add", "--data", &a, "--id", "cert-b", "--name", "B", "--vkey", &b_vkey], DUPLICATE, "cert-b");
+    let b_vkey = entry["envelope"]["body"]["keys"][0]["vkey"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    fails_cleanly(
+        &a,
+        &[
+            "party", "add", "--data", &a, "--id", "cert-b", "--name", "B", "--vkey", &b_vkey,
+        ],
+        DUPLICATE,
+        "cert-b",
+    );
 }
 
 #[test]
@@ -155,13 +317,38 @@ fn verify_rejects_tampering_wrong_keys_and_expired_keys() {
     let a = init(tmp.path(), "cert-a");
     let b = init(tmp.path(), "cert-b");
     let b_entry = tmp.path().join("b.json");
-    run(&["party", "export", "--data", &b, "cert-b", "--out", b_entry.to_str().unwrap()]).ok();
+    run(&[
+        "party",
+        "export",
+        "--data",
+        &b,
+        "cert-b",
+        "--out",
+        b_entry.to_str().unwrap(),
+    ])
+    .ok();
     run(&["party", "import", "--data", &a, b_entry.to_str().unwrap()]).ok();
-    let id = run(&["notify", "--data", &a, "--to", "cert-b", "--title", "t", "--category", "scanner"]).ok().stdout;
-    let envelope = run(&["show", "--data", &a, id.trim(), "--envelope"]).ok().stdout;
+    let id = run(&[
+        "notify",
+        "--data",
+        &a,
+        "--to",
+        "cert-b",
+        "--title",
+        "t",
+        "--category",
+        "scanner",
+    ])
+    .ok()
+    .stdout;
+    let envelope = run(&["show", "--data", &a, id.trim(), "--envelope"])
+        .ok()
+        .stdout;
     let file = write(tmp.path(), "env.json", &envelope);
     let key_of = |dir: &str, party: &str| {
-        run(&["party", "show", "--data", dir, party, "--json"]).ok().json()["party"]["keys"][0]["vkey"]
+        run(&["party", "show", "--data", dir, party, "--json"])
+            .ok()
+            .json()["party"]["keys"][0]["vkey"]
             .as_str()
             .unwrap()
             .to_owned()
@@ -172,12 +359,18 @@ fn verify_rejects_tampering_wrong_keys_and_expired_keys() {
     // Every field of the envelope, changed, breaks verification.
     let original: serde_json::Value = serde_json::from_str(&envelope).unwrap();
     let mutations: Vec<(&str, serde_json::Value)> = vec![
-        ("from", "cert-b".into()),
+        ("from", "cert-c".into()),
         ("to", serde_json::json!(["cert-c"])),
         ("created", "2026-01-01T00:00:00Z".into()),
         ("tlp", "red".into()),
-        ("refs", serde_json::json!(["0000000000000000000000000000000000000000000000000000000000000000"])),
-        ("attachments", serde_json::json!([{"sha256": "0000000000000000000000000000000000000000000000000000000000000000", "size": 1, "media_type": "text/plain", "name": "x"}])),
+        (
+            "refs",
+            serde_json::json!(["0000000000000000000000000000000000000000000000000000000000000000"]),
+        ),
+        (
+            "attachments",
+            serde_json::json!([{"sha256": "0000000000000000000000000000000000000000000000000000000000000000", "size": 1, "media_type": "text/plain", "name": "x"}]),
+        ),
     ];
     let mut failures = Vec::new();
     for (field, value) in mutations {
@@ -198,7 +391,8 @@ fn verify_rejects_tampering_wrong_keys_and_expired_keys() {
     assert!(failures.is_empty(), "tampering not detected: {failures:#?}");
 
     // Wrong key: B's key for A's envelope.
-    run(&["verify", &file, "--key", &key_of(&b, "cert-b")]).fails(VERIFY_FAILED, "no key of the sender cert-a");
+    run(&["verify", &file, "--key", &key_of(&b, "cert-b")])
+        .fails(VERIFY_FAILED, "no key of the sender cert-a");
     // No key at all.
     run(&["verify", &file]).fails(INVALID, "--key");
 

@@ -9,11 +9,37 @@ fn demo_seeds_every_evidence_level() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("demo");
     let out = run(&["demo", "--no-serve", "--data", dir.to_str().unwrap()]).ok();
-    assert!(out.stdout.contains("login: analyst@ncsc-borealis / "), "{}", out.stdout);
-    let listed = run(&["list", "notifications", "--data", dir.to_str().unwrap(), "--json"]).ok().json();
-    let mut levels: Vec<&str> = listed.as_array().unwrap().iter().map(|n| n["sufficiency"]["level"].as_str().unwrap()).collect();
+    assert!(
+        out.stdout.contains("login: analyst@ncsc-borealis / "),
+        "{}",
+        out.stdout
+    );
+    let listed = run(&[
+        "list",
+        "notifications",
+        "--data",
+        dir.to_str().unwrap(),
+        "--json",
+    ])
+    .ok()
+    .json();
+    let mut levels: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["sufficiency"]["level"].as_str().unwrap())
+        .collect();
     levels.sort();
-    assert_eq!(levels, ["claims-only", "corroborated", "corroborated", "indicators", "none"]);
+    assert_eq!(
+        levels,
+        [
+            "claims-only",
+            "corroborated",
+            "corroborated",
+            "indicators",
+            "none"
+        ]
+    );
 }
 
 #[test]
@@ -43,7 +69,11 @@ fn demo_serves_on_loopback_and_prints_a_login() {
     assert!(login.is_some(), "demo printed no login");
     let addr = url.trim_start_matches("http://").trim_end_matches('/');
     let mut stream = std::net::TcpStream::connect(addr).unwrap();
-    write!(stream, "GET /health HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+    write!(
+        stream,
+        "GET /health HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     child.kill().unwrap();

@@ -12,13 +12,21 @@ pub struct Run {
 impl Run {
     #[track_caller]
     pub fn ok(self) -> Run {
-        assert_eq!(self.code, 0, "command failed:\nstdout: {}\nstderr: {}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, 0,
+            "command failed:\nstdout: {}\nstderr: {}",
+            self.stdout, self.stderr
+        );
         self
     }
 
     #[track_caller]
     pub fn fails(self, code: i32, needle: &str) -> Run {
-        assert_eq!(self.code, code, "wrong exit code:\nstdout: {}\nstderr: {}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, code,
+            "wrong exit code:\nstdout: {}\nstderr: {}",
+            self.stdout, self.stderr
+        );
         assert!(
             self.stderr.contains(needle),
             "stderr lacks {needle:?}:\n{}",
@@ -28,7 +36,8 @@ impl Run {
     }
 
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.stdout))
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.stdout))
     }
 }
 
@@ -53,7 +62,16 @@ pub fn run(args: &[&str]) -> Run {
 pub fn init(tmp: &Path, party: &str) -> String {
     let dir = tmp.join(party);
     let dir_s = dir.to_str().unwrap().to_owned();
-    run(&["init", "--data", &dir_s, "--party", party, "--name", &format!("{party} authority")]).ok();
+    run(&[
+        "init",
+        "--data",
+        &dir_s,
+        "--party",
+        party,
+        "--name",
+        &format!("{party} authority"),
+    ])
+    .ok();
     dir_s
 }
 

@@ -71,7 +71,11 @@ impl Store for FailingInsert {
     async fn get_envelope(&self, id: &EnvelopeId) -> Result<Option<StoredEnvelope>> {
         self.inner.get_envelope(id).await
     }
-    async fn list_notifications(&self, f: &NotificationFilter, p: &PageRequest) -> Result<Page<NotificationRow>> {
+    async fn list_notifications(
+        &self,
+        f: &NotificationFilter,
+        p: &PageRequest,
+    ) -> Result<Page<NotificationRow>> {
         self.inner.list_notifications(f, p).await
     }
     async fn get_notification(&self, id: &EnvelopeId) -> Result<Option<NotificationRow>> {
@@ -89,7 +93,11 @@ impl Store for FailingInsert {
     async fn create_token(&self, token: &NewToken) -> Result<()> {
         self.inner.create_token(token).await
     }
-    async fn user_for_token(&self, h: &Sha256Hex, now: Timestamp) -> Result<Option<(User, TokenKind)>> {
+    async fn user_for_token(
+        &self,
+        h: &Sha256Hex,
+        now: Timestamp,
+    ) -> Result<Option<(User, TokenKind)>> {
         self.inner.user_for_token(h, now).await
     }
     async fn delete_token(&self, h: &Sha256Hex) -> Result<()> {
@@ -110,7 +118,12 @@ fn three_attachments() -> Vec<AttachmentInput> {
 async fn blob_count(node: &Node) -> usize {
     let mut n = 0;
     for i in 0..3 {
-        if node.blobs().has(&Sha256Hex::digest(format!("log line {i}\n").as_bytes())).await.unwrap() {
+        if node
+            .blobs()
+            .has(&Sha256Hex::digest(format!("log line {i}\n").as_bytes()))
+            .await
+            .unwrap()
+        {
             n += 1;
         }
     }
@@ -145,13 +158,25 @@ async fn a_failing_blob_write_at_any_step_leaves_nothing() {
             .unwrap();
             let mut req = request("cert-a", "cert-b", Tlp::Amber, "with logs");
             req.attachments = three_attachments();
-            let err = node.notify(&user("cert-a", Role::Analyst), req.clone()).await.unwrap_err();
+            let err = node
+                .notify(&user("cert-a", Role::Analyst), req.clone())
+                .await
+                .unwrap_err();
             assert_eq!(err.kind, NodeErrorKind::Internal, "fail_at {fail_at}");
             assert_eq!(notification_count(&node).await, 0, "fail_at {fail_at}");
-            assert_eq!(blob_count(&node).await, 0, "fail_at {fail_at}, persisted {persist_anyway}: blobs left behind");
+            assert_eq!(
+                blob_count(&node).await,
+                0,
+                "fail_at {fail_at}, persisted {persist_anyway}: blobs left behind"
+            );
             // After the fault, the same command succeeds and stores everything.
-            base.notify(&user("cert-a", Role::Analyst), req).await.unwrap();
-            assert_eq!((notification_count(&base).await, blob_count(&base).await), (1, 3));
+            base.notify(&user("cert-a", Role::Analyst), req)
+                .await
+                .unwrap();
+            assert_eq!(
+                (notification_count(&base).await, blob_count(&base).await),
+                (1, 3)
+            );
         }
     }
 }
@@ -163,18 +188,30 @@ async fn a_failing_database_write_removes_the_new_blobs_but_not_old_ones() {
     // One blob exists before: it belongs to an earlier notification and must stay.
     let mut first = request("cert-a", "cert-b", Tlp::Amber, "earlier");
     first.attachments = three_attachments()[..1].to_vec();
-    base.notify(&user("cert-a", Role::Analyst), first).await.unwrap();
+    base.notify(&user("cert-a", Role::Analyst), first)
+        .await
+        .unwrap();
 
     let node = Node::with_backends(
         base.data_dir().clone(),
         base.config().clone(),
-        Arc::new(FailingInsert { inner: base.store().clone() }),
+        Arc::new(FailingInsert {
+            inner: base.store().clone(),
+        }),
         base.blobs().clone(),
     )
     .unwrap();
     let mut req = request("cert-a", "cert-b", Tlp::Amber, "with logs");
     req.attachments = three_attachments();
-    assert!(node.notify(&user("cert-a", Role::Analyst), req).await.is_err());
+    assert!(
+        node.notify(&user("cert-a", Role::Analyst), req)
+            .await
+            .is_err()
+    );
     assert_eq!(notification_count(&base).await, 1);
-    assert_eq!(blob_count(&base).await, 1, "the earlier blob was removed or the new ones kept");
+    assert_eq!(
+        blob_count(&base).await,
+        1,
+        "the earlier blob was removed or the new ones kept"
+    );
 }

@@ -32,11 +32,27 @@ pub async fn node(tmp: &tempfile::TempDir) -> Node {
     .await
     .unwrap();
     for p in ["cert-b", "cert-c"] {
-        node.add_local_party(&pid(p), p, PartyKind::NationalCert, None, None).await.unwrap();
+        node.add_local_party(&pid(p), p, PartyKind::NationalCert, None, None)
+            .await
+            .unwrap();
     }
     for p in ["cert-a", "cert-b", "cert-c"] {
-        node.create_user(&format!("analyst@{p}"), &pid(p), Role::Analyst, "correct horse battery").await.unwrap();
-        node.create_user(&format!("viewer@{p}"), &pid(p), Role::Viewer, "correct horse battery").await.unwrap();
+        node.create_user(
+            &format!("analyst@{p}"),
+            &pid(p),
+            Role::Analyst,
+            "correct horse battery",
+        )
+        .await
+        .unwrap();
+        node.create_user(
+            &format!("viewer@{p}"),
+            &pid(p),
+            Role::Viewer,
+            "correct horse battery",
+        )
+        .await
+        .unwrap();
     }
     node
 }

@@ -77,7 +77,10 @@ pub async fn add(
     let id = party.id.clone();
     node.add_party(party).await?;
     let stored = node.get_party(&id).await?;
-    Ok(created(&format!("/v1/parties/{id}"), Json(PartyOut::from(&stored))))
+    Ok(created(
+        &format!("/v1/parties/{id}"),
+        Json(PartyOut::from(&stored)),
+    ))
 }
 
 /// Imports a signed directory entry (the file `GET /v1/parties/{id}/entry`

@@ -41,7 +41,12 @@ pub async fn style() -> Response {
 }
 
 /// A whole page with the security headers every page gets.
-pub fn page(status: StatusCode, title: &str, session: Option<&UiSession>, content: Markup) -> Response {
+pub fn page(
+    status: StatusCode,
+    title: &str,
+    session: Option<&UiSession>,
+    content: Markup,
+) -> Response {
     let markup = html! {
         (DOCTYPE)
         html lang="en" {
@@ -80,15 +85,24 @@ pub fn page(status: StatusCode, title: &str, session: Option<&UiSession>, conten
     };
     let mut response = (status, markup.into_string()).into_response();
     let h = response.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
             "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         ),
     );
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
@@ -109,11 +123,7 @@ fn who(viewer: &Viewer) -> Markup {
 /// An error as a page.
 pub fn error_page(session: Option<&UiSession>, err: &ApiError) -> Response {
     err.log();
-    let title = err
-        .status
-        .canonical_reason()
-        .unwrap_or("Error")
-        .to_owned();
+    let title = err.status.canonical_reason().unwrap_or("Error").to_owned();
     page(
         err.status,
         &title,
@@ -204,7 +214,10 @@ mod tests {
     #[test]
     fn helpers() {
         assert_eq!(encode("a b&c/é"), "a%20b%26c%2F%C3%A9");
-        assert_eq!(query_string([("q", "x y"), ("tlp", ""), ("cursor", "ab")]), "q=x%20y&cursor=ab");
+        assert_eq!(
+            query_string([("q", "x y"), ("tlp", ""), ("cursor", "ab")]),
+            "q=x%20y&cursor=ab"
+        );
         assert_eq!(bytes(10), "10 B");
         assert_eq!(bytes(1536), "1.5 KiB");
         assert_eq!(bytes(3 * 1024 * 1024), "3.0 MiB");

@@ -26,7 +26,13 @@ use crate::wire::{ListQuery, NotificationIn, scope_items};
 // ---------------------------------------------------------------------------
 // The list.
 
-fn select(name: &str, label: &str, any: &str, options: &[(String, String)], chosen: &str) -> Markup {
+fn select(
+    name: &str,
+    label: &str,
+    any: &str,
+    options: &[(String, String)],
+    chosen: &str,
+) -> Markup {
     html! {
         div.field {
             label for=(name) { (label) }
@@ -50,7 +56,12 @@ fn filters(q: &ListQuery, parties: &[StoredParty]) -> Markup {
     let v = |o: &Option<String>| o.clone().unwrap_or_default();
     let party_options: Vec<(String, String)> = parties
         .iter()
-        .map(|p| (p.party.id.to_string(), format!("{} ({})", p.party.name, p.party.id)))
+        .map(|p| {
+            (
+                p.party.id.to_string(),
+                format!("{} ({})", p.party.name, p.party.id),
+            )
+        })
         .collect();
     let classes: Vec<(String, String)> = RSIT
         .iter()
@@ -527,7 +538,12 @@ impl NewForm {
     }
 }
 
-fn new_form(session: &UiSession, parties: &[StoredParty], f: &NewForm, error: Option<&ApiError>) -> Markup {
+fn new_form(
+    session: &UiSession,
+    parties: &[StoredParty],
+    f: &NewForm,
+    error: Option<&ApiError>,
+) -> Markup {
     let own = session.viewer.party();
     html! {
         h1 { "File a notification" }
@@ -647,7 +663,12 @@ async fn form_page(
     if let Some(e) = error {
         e.log();
     }
-    super::page(status, "File a notification", Some(session), new_form(session, &parties, form, error))
+    super::page(
+        status,
+        "File a notification",
+        Some(session),
+        new_form(session, &parties, form, error),
+    )
 }
 
 /// `GET /notifications/new`.
@@ -682,7 +703,10 @@ pub async fn create(
     let from = default_party(&node, &session.viewer);
     let result = match form.to_input() {
         Ok(input) => match input.into_request(&from, form.upload.iter().cloned().collect()) {
-            Ok(request) => node.notify(&session.viewer, request).await.map_err(ApiError::from),
+            Ok(request) => node
+                .notify(&session.viewer, request)
+                .await
+                .map_err(ApiError::from),
             Err(e) => Err(e.into()),
         },
         Err(e) => Err(e),
