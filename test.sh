@@ -15,6 +15,22 @@ fi
 [ -f ../shared/testdata/signed-note/vectors.json ] && [ -d ../shared/testdata/merkle ] ||
   fail "../shared/testdata is missing: the tests read the shared vectors in place, beside this checkout"
 
+# Interop peers (reference STIX/TAXII tools), pinned, in a project-local venv.
+# stix2-validator 3.3.1 ships without its schemas, hence 3.2.0.
+VENV="$PWD/.venv-interop"
+PEERS="taxii2-client==2.3.0 stix2==3.0.2 stix2-validator==3.2.0 stix2-matcher==3.0.0 medallion==3.0.0"
+command -v python3 >/dev/null || fail "python3 is missing: the interop tests run the reference STIX/TAXII tools (install python3 and python3-venv)"
+if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.peers" 2>/dev/null)" != "$PEERS" ]; then
+  echo "== installing interop peers into $VENV" >&2
+  rm -rf "$VENV"
+  python3 -m venv "$VENV" || fail "cannot create a Python venv: install python3-venv"
+  # shellcheck disable=SC2086
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check $PEERS ||
+    fail "cannot install the interop peers ($PEERS) from PyPI"
+  echo "$PEERS" > "$VENV/.peers"
+fi
+export COUNTERSIGN_INTEROP_VENV="$VENV"
+
 echo "== format" >&2
 cargo fmt --all -- --check || fail "code is not formatted: run cargo fmt --all"
 echo "== clippy" >&2

@@ -24,6 +24,8 @@ pub mod jcs;
 pub mod net;
 pub mod notification;
 pub mod party;
+pub mod receipt;
+pub mod reply;
 pub mod sector;
 pub mod taxonomy;
 pub mod time;

@@ -82,6 +82,11 @@ pub struct Party {
     pub constituency: NetworkScope,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sectors: Vec<Sector>,
+    /// The verifier key of the transparency log of the node hosting this
+    /// party (C2SP signed-note form; its name is the log's origin), so
+    /// peers can verify its checkpoints and receipts and witness its log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_vkey: Option<String>,
 }
 
 impl Party {
@@ -124,9 +129,27 @@ impl Party {
                 check_email(email)?;
             }
         }
+        self.log_verifier()?;
         self.constituency
             .validate()
             .map_err(|e| e.context("constituency"))
+    }
+
+    /// The verifier key of this party's node's log, if the entry names one.
+    /// It must be an Ed25519 note key (type 0x01): checkpoints are signed
+    /// notes (tlog-checkpoint v1.0.0).
+    pub fn log_verifier(&self) -> Result<Option<VerifierKey>> {
+        let Some(text) = &self.log_vkey else {
+            return Ok(None);
+        };
+        let key = VerifierKey::parse(text)
+            .map_err(|e| CoreError::invalid(format!("bad log key {text:?}: {e}")))?;
+        if key.key_type() != countersign_tlog::KeyType::Ed25519 {
+            return Err(CoreError::invalid(format!(
+                "log key {text:?} is not an Ed25519 note key"
+            )));
+        }
+        Ok(Some(key))
     }
 
     /// The keys whose validity period contains `at`.

@@ -3,6 +3,8 @@
 //! ```text
 //! DIR/countersign.json   configuration (NodeConfig)
 //! DIR/keys/<party>.key   private keys of hosted parties, mode 0600
+//! DIR/log.key            the log's private note key (name = log origin), mode 0600
+//! DIR/witness.key        the witness's private cosigning key, mode 0600
 //! DIR/countersign.db     the SQLite database (default backend)
 //! DIR/blobs/             attachments by SHA-256
 //! ```
@@ -12,12 +14,18 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use countersign_core::ids::PartyId;
-use countersign_tlog::SignerKey;
+use countersign_tlog::{CosignerKey, SignerKey};
 
 use crate::error::{NodeError, Result};
 
 pub const CONFIG_FILE: &str = "countersign.json";
 const KEYS_DIR: &str = "keys";
+const LOG_KEY_FILE: &str = "log.key";
+const WITNESS_KEY_FILE: &str = "witness.key";
+/// Most entries the log integrates in one batch, unless configured.
+pub const DEFAULT_LOG_BATCH_ENTRIES: usize = 4096;
+/// How long the log waits to fill a batch, unless configured.
+pub const DEFAULT_LOG_BATCH_MS: u64 = 10;
 /// Attachments above this size are refused unless configured otherwise.
 pub const DEFAULT_MAX_ATTACHMENT_BYTES: u64 = 64 * 1024 * 1024;
 
@@ -33,10 +41,59 @@ pub struct NodeConfig {
     pub database: String,
     #[serde(default = "default_max_attachment")]
     pub max_attachment_bytes: u64,
+    /// The origin line of this node's log, also its key's name. Empty in a
+    /// configuration written before the log existed: then
+    /// `countersign/<default_party>` (see [`NodeConfig::log_origin`]).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub log_origin: String,
+    /// Most entries the log integrates in one batch (one transaction).
+    #[serde(default = "default_log_batch_entries")]
+    pub log_batch_entries: usize,
+    /// How long, in milliseconds, the log waits to fill a batch.
+    #[serde(default = "default_log_batch_ms")]
+    pub log_batch_ms: u64,
 }
 
 fn default_max_attachment() -> u64 {
     DEFAULT_MAX_ATTACHMENT_BYTES
+}
+
+fn default_log_batch_entries() -> usize {
+    DEFAULT_LOG_BATCH_ENTRIES
+}
+
+fn default_log_batch_ms() -> u64 {
+    DEFAULT_LOG_BATCH_MS
+}
+
+impl NodeConfig {
+    /// A configuration with the defaults for everything but the party and
+    /// the listening address.
+    pub fn new(default_party: PartyId, listen: impl Into<String>) -> Self {
+        NodeConfig {
+            log_origin: default_log_origin(&default_party),
+            default_party,
+            listen: listen.into(),
+            database: "sqlite:countersign.db".to_owned(),
+            max_attachment_bytes: DEFAULT_MAX_ATTACHMENT_BYTES,
+            log_batch_entries: DEFAULT_LOG_BATCH_ENTRIES,
+            log_batch_ms: DEFAULT_LOG_BATCH_MS,
+        }
+    }
+
+    /// The log's origin: as configured, else `countersign/<default_party>`.
+    pub fn log_origin(&self) -> String {
+        if self.log_origin.is_empty() {
+            default_log_origin(&self.default_party)
+        } else {
+            self.log_origin.clone()
+        }
+    }
+}
+
+/// The origin a new node's log gets: `countersign/<party>`.
+pub fn default_log_origin(party: &PartyId) -> String {
+    format!("countersign/{party}")
 }
 
 /// An opened data directory.
@@ -111,6 +168,58 @@ impl DataDir {
         let _ = std::fs::remove_file(self.key_path(party));
     }
 
+    pub fn log_key_path(&self) -> PathBuf {
+        self.root.join(LOG_KEY_FILE)
+    }
+
+    pub fn witness_key_path(&self) -> PathBuf {
+        self.root.join(WITNESS_KEY_FILE)
+    }
+
+    /// The log's key, created (named `origin`) if the file does not exist.
+    /// An existing key must be named `origin`: the key name is the origin
+    /// line of every checkpoint the log signs.
+    pub fn log_key(&self, origin: &str) -> Result<SignerKey> {
+        let path = self.log_key_path();
+        let key = match read_key_file(&path)? {
+            Some(text) => SignerKey::parse(&text).map_err(|e| {
+                NodeError::internal(format!("bad log key in {}: {e}", path.display()))
+            })?,
+            None => {
+                let key = SignerKey::generate(origin).map_err(|e| {
+                    NodeError::invalid(format!("cannot create a log key named {origin:?}: {e}"))
+                })?;
+                write_atomic(&path, format!("{}\n", key.to_private_string()).as_bytes(), true)?;
+                key
+            }
+        };
+        if key.name() != origin {
+            return Err(NodeError::invalid(format!(
+                "the log key in {} is named {:?}, but the log origin is {origin:?}",
+                path.display(),
+                key.name()
+            )));
+        }
+        Ok(key)
+    }
+
+    /// The witness's cosigning key, created (named `name`) if missing.
+    pub fn witness_key(&self, name: &str) -> Result<CosignerKey> {
+        let path = self.witness_key_path();
+        match read_key_file(&path)? {
+            Some(text) => CosignerKey::parse(&text).map_err(|e| {
+                NodeError::internal(format!("bad witness key in {}: {e}", path.display()))
+            }),
+            None => {
+                let key = CosignerKey::generate(name).map_err(|e| {
+                    NodeError::invalid(format!("cannot create a witness key named {name:?}: {e}"))
+                })?;
+                write_atomic(&path, format!("{}\n", key.to_private_string()).as_bytes(), true)?;
+                Ok(key)
+            }
+        }
+    }
+
     /// The private keys of all hosted parties.
     pub fn read_keys(&self) -> Result<Vec<SignerKey>> {
         let dir = self.root.join(KEYS_DIR);
@@ -132,6 +241,18 @@ impl DataDir {
         }
         keys.sort_by(|a, b| a.name().cmp(b.name()));
         Ok(keys)
+    }
+}
+
+/// The trimmed text of a key file, `None` if it does not exist.
+fn read_key_file(path: &Path) -> Result<Option<String>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text.trim().to_owned())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(NodeError::internal(format!(
+            "cannot read {}: {e}",
+            path.display()
+        ))),
     }
 }
 

@@ -5,8 +5,10 @@
 //! store, the blob store and the private keys of the parties this node
 //! hosts. Its services: parties and signed directory entries
 //! ([`parties`]), notifications with evidence and attachments
-//! ([`notify`]), users, tokens and sessions ([`auth`]), and who may see
-//! what ([`access`], TLP as access control).
+//! ([`notify`]), the transparency log of every envelope stored ([`log`]:
+//! checkpoints, tiles, proofs), witnessing peers' logs ([`witness`]),
+//! users, tokens and sessions ([`auth`]), and who may see what
+//! ([`access`], TLP as access control).
 //!
 //! This crate knows nothing of HTTP or of JSON wire shapes; it reaches
 //! storage only through the `countersign-store` traits, and picks the
@@ -16,8 +18,10 @@ pub mod access;
 pub mod auth;
 pub mod datadir;
 mod error;
+pub mod log;
 pub mod notify;
 pub mod parties;
+pub mod witness;
 
 pub use error::{NodeError, NodeErrorKind, Result};
 
@@ -30,7 +34,7 @@ use countersign_core::party::{Party, PartyKey, PartyKind};
 use countersign_core::time::Timestamp;
 use countersign_store::{BlobStore, Store, StoredParty};
 use countersign_store_sqlite::{FsBlobStore, SqliteStore};
-use countersign_tlog::SignerKey;
+use countersign_tlog::{CosignerKey, SignerKey};
 
 use datadir::{DataDir, NodeConfig};
 
@@ -47,6 +51,10 @@ struct Inner {
     blobs: Arc<dyn BlobStore>,
     /// Private keys of hosted parties; grows when a party is added.
     keys: RwLock<BTreeMap<PartyId, SignerKey>>,
+    /// The log's sequencer handle.
+    log: log::Log,
+    /// The key this node cosigns peers' checkpoints with.
+    witness: CosignerKey,
 }
 
 /// What `countersign init` is told.
@@ -82,12 +90,7 @@ impl Node {
             ));
         }
         std::fs::create_dir_all(dir.root())?;
-        let config = NodeConfig {
-            default_party: options.party.clone(),
-            listen: options.listen.clone(),
-            database: "sqlite:countersign.db".to_owned(),
-            max_attachment_bytes: datadir::DEFAULT_MAX_ATTACHMENT_BYTES,
-        };
+        let config = NodeConfig::new(options.party.clone(), options.listen.clone());
         // The configuration is written last: until it exists the directory
         // is not initialised, so a failed init can simply be run again.
         let node = Node::open_with(dir.clone(), config.clone()).await?;
@@ -132,11 +135,19 @@ impl Node {
             &dir.blobs_path(),
             config.max_attachment_bytes,
         )?);
-        Node::with_backends(dir, config, store, blobs)
+        let node = Node::with_backends(dir, config, store, blobs)?;
+        // Integrate what earlier runs queued and publish a checkpoint of
+        // it, so a short-lived CLI process leaves the log complete.
+        node.log_sync().await?;
+        Ok(node)
     }
 
     /// A node over given backends: how tests inject failing storage, and
-    /// how other backends will be plugged in.
+    /// how other backends will be plugged in. Reads (or creates) the log
+    /// and witness keys and starts the log's sequencer on the current
+    /// tokio runtime, so it must be called inside one; unlike
+    /// [`Node::open`] it does not wait for the log to load (the first log
+    /// call does).
     pub fn with_backends(
         dir: DataDir,
         config: NodeConfig,
@@ -149,6 +160,17 @@ impl Node {
                 .filter_map(|k| PartyId::parse(k.name()).ok().map(|id| (id, k)))
                 .collect(),
         );
+        let origin = config.log_origin();
+        let log_key = dir.log_key(&origin)?;
+        let witness = dir.witness_key(&format!("{origin}/witness"))?;
+        let log = log::Log::start(
+            Arc::clone(&store),
+            log_key,
+            log::LogOptions {
+                max_batch: config.log_batch_entries,
+                max_delay: std::time::Duration::from_millis(config.log_batch_ms),
+            },
+        )?;
         Ok(Node {
             inner: Arc::new(Inner {
                 dir,
@@ -156,6 +178,8 @@ impl Node {
                 store,
                 blobs,
                 keys,
+                log,
+                witness,
             }),
         })
     }
@@ -235,6 +259,7 @@ impl Node {
             contacts: vec![],
             constituency: Default::default(),
             sectors: vec![],
+            log_vkey: Some(self.log_vkey().to_string()),
         };
         party.validate()?;
         self.inner.dir.write_key(&key)?;

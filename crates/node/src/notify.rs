@@ -56,12 +56,19 @@ pub struct NotificationDetail {
     pub row: NotificationRow,
     pub envelope: SignedEnvelope,
     pub checked: CheckedNotification,
+    /// The envelope's leaf index in this node's log, once integrated
+    /// (always, for a detail [`Node::notify`] returns).
+    pub log_index: Option<u64>,
 }
 
 impl Node {
-    /// Signs and stores a notification. All checks run before anything is
-    /// written; attachments written by this call are removed if storing
-    /// the envelope fails, so a failed call leaves nothing behind.
+    /// Signs and stores a notification, and returns once its envelope is
+    /// also in the log (with its leaf index) and covered by a published
+    /// checkpoint. All checks run before anything is written; attachments
+    /// written by this call are removed if storing the envelope fails, so
+    /// a failed call leaves nothing behind. If the log fails after the
+    /// envelope was stored, the call fails but the envelope stays queued
+    /// for its leaf, which the next batch (or the next open) integrates.
     pub async fn notify(
         &self,
         viewer: &Viewer,
@@ -100,12 +107,17 @@ impl Node {
             }
             Err(e) => Err(e),
         };
-        if stored.is_err() {
-            for sha in written {
-                let _ = self.blobs().remove(&sha).await;
+        let mut detail = match stored {
+            Ok(detail) => detail,
+            Err(e) => {
+                for sha in written {
+                    let _ = self.blobs().remove(&sha).await;
+                }
+                return Err(e);
             }
-        }
-        stored
+        };
+        detail.log_index = Some(self.log_wait(&detail.envelope.id()).await?);
+        Ok(detail)
     }
 
     async fn write_attachments(
@@ -185,6 +197,7 @@ impl Node {
             row,
             envelope: signed,
             checked,
+            log_index: None,
         })
     }
 
@@ -234,10 +247,12 @@ impl Node {
         }
         let stored = self.store().get_envelope(id).await?.ok_or_else(not_found)?;
         let checked = Notification::from_envelope(stored.envelope.envelope())?;
+        let log_index = self.store().log_index(id).await?;
         Ok(NotificationDetail {
             row,
             envelope: stored.envelope,
             checked,
+            log_index,
         })
     }
 

@@ -63,6 +63,10 @@ impl Node {
         let stored = self.get_party(id).await?;
         if stored.local {
             let key = self.signer(id)?;
+            // The entry names this node's log key, so that peers can verify
+            // its checkpoints and receipts and witness its log.
+            let mut party = stored.party.clone();
+            party.log_vkey = Some(self.log_vkey().to_string());
             let envelope = Envelope {
                 v: ENVELOPE_VERSION,
                 kind: EnvelopeType::Party,
@@ -71,7 +75,7 @@ impl Node {
                 created: now(),
                 refs: vec![],
                 tlp: Tlp::Clear,
-                body: serde_json::to_value(&stored.party)
+                body: serde_json::to_value(&party)
                     .map_err(|e| NodeError::internal(e.to_string()))?,
                 attachments: vec![],
             };

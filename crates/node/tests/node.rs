@@ -9,5 +9,8 @@ mod node {
     pub mod faults;
     pub mod fixtures;
     pub mod import;
+    pub mod log;
+    pub mod log_faults;
     pub mod visibility;
+    pub mod witness;
 }

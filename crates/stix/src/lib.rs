@@ -17,20 +17,23 @@
 //! `serde_json` values or strings and returns plain data. The domain TLP level
 //! and the evidence-sufficiency level belong to `countersign-core`; this crate
 //! only speaks STIX's own strings ("clear", "green", "amber", "amber+strict",
-//! "red"). Pattern parsing and full property validation are not done yet: the
-//! checks here cover structure, identifiers, required properties, timestamps
-//! and references.
+//! "red"). Full property validation is not done yet: the checks here cover
+//! structure, identifiers, required properties, timestamps and references.
+//! [`pattern`] parses, validates and matches STIX patterns (§9) against
+//! observed-data ([`Pattern`], [`Observation`], [`Matcher`]).
 //!
 //! Module map: [`ids`] (identifiers, type names, deterministic SCO ids),
 //! [`timestamp`] (the STIX timestamp form), [`objects`] (the type registry),
 //! [`check`] (bundle and object checks), [`bundle`] (checked bundles),
 //! [`tlp`] (TLP marking definitions), [`summary`] (evidence counts),
-//! [`views`] (readable projections for tables).
+//! [`views`] (readable projections for tables), [`pattern`] (STIX
+//! patterning: parser, validator, matcher).
 
 pub mod bundle;
 pub mod check;
 pub mod ids;
 pub mod objects;
+pub mod pattern;
 pub mod summary;
 pub mod timestamp;
 pub mod tlp;
@@ -43,6 +46,7 @@ pub use check::{
 };
 pub use ids::{IdError, Identifier, SCO_ID_NAMESPACE, sco_id, sco_id_matches};
 pub use objects::{ObjectCategory, category_of};
+pub use pattern::{Match, Matcher, Observation, Pattern, PatternError, PatternErrorKind};
 pub use summary::EvidenceSummary;
 pub use timestamp::{Timestamp, TimestampError};
 pub use views::{IndicatorView, ObjectView, ObservableView, ObservedDataView};

@@ -33,7 +33,7 @@
 //! # Atomicity and errors
 //!
 //! Every method is one transaction (`insert_envelope` writes the envelope,
-//! its recipients and its notification row together). A unique-key conflict
+//! its recipients, its notification row and its log queue entry together). A unique-key conflict
 //! is a `Duplicate` error naming the id, a missing referenced row is
 //! `NotFound`, a malformed cursor or inconsistent input is `BadRequest`, and
 //! stored data that no longer parses is `Corrupt`. `delete_token` of an
@@ -42,6 +42,7 @@
 
 pub mod blobs;
 mod cursor;
+mod log;
 mod migrate;
 mod rows;
 mod store;

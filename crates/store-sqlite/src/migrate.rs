@@ -18,11 +18,18 @@ struct Migration {
 
 /// Every migration, oldest first. Versions are 1, 2, 3… in order; the file
 /// `NNNN_name.sql` holds version `NNNN`. Never edit one that has shipped.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "initial",
-    sql: include_str!("../migrations/0001_initial.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "initial",
+        sql: include_str!("../migrations/0001_initial.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "log",
+        sql: include_str!("../migrations/0002_log.sql"),
+    },
+];
 
 /// The schema version this code writes: that of the last migration.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

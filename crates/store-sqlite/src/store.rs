@@ -26,18 +26,18 @@ pub const MAX_PAGE: u32 = 500;
 /// A write transaction. `IMMEDIATE` takes the write lock at the start, so
 /// waiting on another process happens under the busy timeout instead of
 /// failing at the first write with `SQLITE_BUSY`.
-fn write(conn: &mut Connection) -> Result<Transaction<'_>> {
+pub(crate) fn write(conn: &mut Connection) -> Result<Transaction<'_>> {
     conn.transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(db("cannot start a transaction"))
 }
 
 /// A read transaction, so that multi-statement reads see one snapshot.
-fn read(conn: &mut Connection) -> Result<Transaction<'_>> {
+pub(crate) fn read(conn: &mut Connection) -> Result<Transaction<'_>> {
     conn.transaction_with_behavior(TransactionBehavior::Deferred)
         .map_err(db("cannot start a transaction"))
 }
 
-fn commit(tx: Transaction<'_>) -> Result<()> {
+pub(crate) fn commit(tx: Transaction<'_>) -> Result<()> {
     tx.commit().map_err(db("cannot commit"))
 }
 
@@ -180,6 +180,11 @@ fn insert_envelope(conn: &mut Connection, new: &NewEnvelope) -> Result<()> {
         )
         .map_err(db("cannot store the notification row"))?;
     }
+    // Queued for a log leaf in the same transaction: a stored envelope is
+    // never left without one (the sequencer drains this queue).
+    tx.prepare_cached("INSERT INTO log_pending (envelope_id) VALUES (?1)")
+        .and_then(|mut stmt| stmt.execute([&id]))
+        .map_err(db("cannot queue the envelope for the log"))?;
     commit(tx)
 }
 

@@ -13,6 +13,8 @@ mod envelopes;
 mod files;
 #[path = "store/listing.rs"]
 mod listing;
+#[path = "store/log.rs"]
+mod log;
 #[path = "store/parties.rs"]
 mod parties;
 #[path = "store/users.rs"]

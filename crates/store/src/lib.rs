@@ -1,8 +1,10 @@
 //! What a countersign node needs from storage, independent of the backend.
 //!
 //! Main types: the [`Store`] trait (parties, envelopes and their
-//! notification index, users and tokens) and the [`BlobStore`] trait
-//! (attachments addressed by SHA-256), with the records they exchange.
+//! notification index, users and tokens, and through its supertrait
+//! [`LogStore`] the node's transparency log and witness state) and the
+//! [`BlobStore`] trait (attachments addressed by SHA-256), with the records
+//! they exchange.
 //! Backends live in their own crates with their own migrations
 //! (`countersign-store-sqlite` now, PostgreSQL later) and are chosen from
 //! the database URL at start; this crate holds no SQL and does no IO.
@@ -10,8 +12,10 @@
 //! Contract every backend keeps: each method is atomic (it fully happens or
 //! not at all), and a failed call leaves the store as it was.
 
+mod log;
 mod records;
 
+pub use log::*;
 pub use records::*;
 
 use async_trait::async_trait;
@@ -33,6 +37,9 @@ pub enum StoreErrorKind {
     Corrupt,
     /// The backend failed (IO, database).
     Backend,
+    /// A conditional write found another state than the one it expected
+    /// (the log or a witness record moved on): re-read and try again.
+    Conflict,
 }
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -57,9 +64,11 @@ impl StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
-/// The node's database.
+/// The node's database. Its log part is the supertrait [`LogStore`], so a
+/// backend is one object and an envelope and its queued log leaf are
+/// written in one transaction.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: LogStore {
     /// Inserts a party, or replaces it when `replace` is set. Without
     /// `replace`, an existing id is a `Duplicate` error.
     async fn put_party(&self, party: &StoredParty, replace: bool) -> Result<()>;
@@ -67,8 +76,9 @@ pub trait Store: Send + Sync + 'static {
     /// All parties, by id.
     async fn list_parties(&self) -> Result<Vec<StoredParty>>;
 
-    /// Stores an envelope and, for notifications, its index row, in one
-    /// transaction. An existing id is a `Duplicate` error.
+    /// Stores an envelope, for notifications its index row, and queues it
+    /// for a log leaf ([`LogStore::log_pending`]), in one transaction. An
+    /// existing id is a `Duplicate` error.
     async fn insert_envelope(&self, envelope: &NewEnvelope) -> Result<()>;
     async fn get_envelope(&self, id: &EnvelopeId) -> Result<Option<StoredEnvelope>>;
     /// Notifications matching `filter`, newest first, one page at a time.

@@ -74,10 +74,12 @@ impl Checkpoint {
     }
 
     /// Checks the fields can be written as a checkpoint: non-empty origin and
-    /// extension lines without newlines or other control characters
-    /// (tlog-checkpoint v1.0.0 §"Note text"; signed-note v1.0.0 §"Format").
+    /// extension lines without newlines or other control characters, i.e.
+    /// characters below U+0020 (tlog-checkpoint v1.0.0 §"Note text";
+    /// signed-note v1.0.0 §"Format"). Exactly what [`Checkpoint::parse`]
+    /// accepts: U+007F (DEL) is not a control character there.
     pub fn check(&self) -> Result<(), CheckpointError> {
-        let bad = |s: &str| s.is_empty() || s.chars().any(|c| c.is_ascii_control());
+        let bad = |s: &str| s.is_empty() || s.bytes().any(|b| b < 0x20);
         if bad(&self.origin) {
             return Err(CheckpointError::Malformed(
                 "origin must be non-empty, without control characters",
@@ -194,6 +196,32 @@ mod tests {
             Checkpoint::parse(&format!("o\n0\n{root}\n")).unwrap().size,
             0
         );
+    }
+
+    /// Found by the `checkpoint` fuzz target: `check` (and so `sign`)
+    /// refused DEL (U+007F), which `parse` accepts and signed-note v1.0.0
+    /// §"Format" allows ("ASCII control characters (those below U+0020)"),
+    /// so a parsed checkpoint could not be signed again.
+    #[test]
+    fn check_accepts_what_parse_accepts() {
+        let root = "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=";
+        for text in [
+            format!("\u{7f}log\n37\n{root}\n"),
+            format!("o\n37\n{root}\next\u{7f}ension\n"),
+        ] {
+            let cp = Checkpoint::parse(&text).unwrap();
+            assert_eq!(cp.check(), Ok(()), "{text:?}");
+            let k = SignerKey::from_seed("o", [9; 32]).unwrap();
+            let (back, _) =
+                Checkpoint::open(&cp.sign(&[&k]).unwrap(), &[k.verifier_key()]).unwrap();
+            assert_eq!(back, cp);
+        }
+        for bad in ["a\tb", "a\rb", "a\nb", "\u{1}", ""] {
+            assert!(Checkpoint::new(bad, 1, [0; 32]).check().is_err(), "{bad:?}");
+            let mut cp = Checkpoint::new("o", 1, [0; 32]);
+            cp.extensions.push(bad.to_owned());
+            assert!(cp.check().is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -21,6 +21,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use countersign_core::access::Role;
 use countersign_node::Node;
 use countersign_node::access::Viewer;
 use sha2::{Digest, Sha256};
@@ -66,6 +67,37 @@ impl FromRequestParts<Node> for Authed {
         }
         let viewer = node.authenticate(credential.secret()).await?;
         Ok(Authed { viewer, credential })
+    }
+}
+
+/// An authenticated API request by an admin: the role is checked before
+/// the body is read, so a caller without it learns nothing about its input.
+#[derive(Debug, Clone)]
+pub struct AdminUser(pub Authed);
+
+/// An authenticated API request by an analyst or admin; see [`AdminUser`].
+#[derive(Debug, Clone)]
+pub struct AnalystUser(pub Authed);
+
+async fn with_role(parts: &mut Parts, node: &Node, role: Role) -> Result<Authed, ApiError> {
+    let authed = Authed::from_request_parts(parts, node).await?;
+    authed.viewer.require(role)?;
+    Ok(authed)
+}
+
+impl FromRequestParts<Node> for AdminUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, node: &Node) -> Result<Self, ApiError> {
+        with_role(parts, node, Role::Admin).await.map(AdminUser)
+    }
+}
+
+impl FromRequestParts<Node> for AnalystUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, node: &Node) -> Result<Self, ApiError> {
+        with_role(parts, node, Role::Analyst).await.map(AnalystUser)
     }
 }
 

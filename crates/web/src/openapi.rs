@@ -71,9 +71,13 @@ impl Modify for SecuritySchemes {
     }
 }
 
-/// The OpenAPI document, pretty JSON.
+/// The OpenAPI document, pretty JSON (generated once).
 pub fn openapi_json() -> String {
-    ApiDoc::openapi().to_pretty_json().unwrap_or_else(|e| {
-        format!("{{\"error\": \"cannot serialise the OpenAPI document: {e}\"}}")
+    static DOC: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DOC.get_or_init(|| {
+        ApiDoc::openapi().to_pretty_json().unwrap_or_else(|e| {
+            format!("{{\"error\": \"cannot serialise the OpenAPI document: {e}\"}}")
+        })
     })
+    .clone()
 }

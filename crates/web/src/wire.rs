@@ -256,6 +256,9 @@ pub struct PartyOut {
     pub constituency: Vec<String>,
     #[schema(schema_with = sectors_schema)]
     pub sectors: Vec<String>,
+    /// The verifier key of the transparency log of the party's node.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_vkey: Option<String>,
     /// Hosted by this node (it holds the private key).
     pub local: bool,
     #[schema(format = DateTime)]
@@ -293,6 +296,7 @@ impl From<&StoredParty> for PartyOut {
                 .collect(),
             constituency: scope_items(&p.constituency),
             sectors: p.sectors.iter().map(|s| s.as_str().to_owned()).collect(),
+            log_vkey: p.log_vkey.clone(),
             local: s.local,
             updated: s.updated.to_string(),
         }
@@ -320,6 +324,9 @@ pub struct PartyIn {
     #[serde(default)]
     #[schema(schema_with = sectors_schema)]
     pub sectors: Vec<String>,
+    /// The verifier key of the transparency log of the party's node.
+    #[serde(default)]
+    pub log_vkey: Option<String>,
 }
 
 impl PartyIn {
@@ -361,6 +368,7 @@ impl PartyIn {
                 .collect(),
             constituency: parse_scope("constituency", &self.constituency)?,
             sectors: parse_all("sectors", &self.sectors, Sector::parse)?,
+            log_vkey: self.log_vkey,
         })
     }
 }
@@ -758,6 +766,11 @@ impl NotificationIn {
         })
     }
 }
+
+/// Raw bytes in a request or response body (documentation only).
+#[derive(Debug, Clone, ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct Binary(pub Vec<u8>);
 
 /// An attachment stored by `PUT /v1/attachments`.
 #[derive(Debug, Clone, Serialize, ToSchema)]

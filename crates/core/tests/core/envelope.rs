@@ -42,6 +42,7 @@ fn party(key: &SignerKey, from: &str, until: Option<&str>) -> Party {
         contacts: vec![],
         constituency: Default::default(),
         sectors: vec![],
+        log_vkey: None,
     }
 }
 

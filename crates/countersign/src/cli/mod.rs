@@ -2,6 +2,7 @@
 
 mod demo;
 mod init;
+mod log;
 mod notify;
 mod output;
 mod party;
@@ -58,8 +59,11 @@ pub enum Command {
     List(show::ListCommand),
     /// Show one notification.
     Show(show::ShowArgs),
-    /// Verify a signed envelope offline.
+    /// Verify offline: a signed envelope, a log checkpoint, a tlog-proof, or consistency.
     Verify(verify::VerifyArgs),
+    /// The node's transparency log: checkpoint, key, proofs.
+    #[command(subcommand)]
+    Log(log::LogCommand),
     /// Run the node's HTTP server (REST API and web UI).
     Serve(serve::ServeArgs),
     /// Run a throwaway demonstration node with fictional authorities.
@@ -87,6 +91,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::List(cmd) => show::list(cmd).await,
         Command::Show(args) => show::show(args).await,
         Command::Verify(args) => verify::run(args).await,
+        Command::Log(cmd) => log::run(cmd).await,
         Command::Serve(args) => serve::run(args).await,
         Command::Demo(args) => demo::run(args).await,
         Command::User(cmd) => user::run(cmd).await,

@@ -88,6 +88,9 @@ pub struct AddArgs {
     /// A contact as "name|role|email|phone|24x7" (fields may be empty).
     #[arg(long = "contact")]
     pub contacts: Vec<String>,
+    /// The verifier key of the party's node's log (`countersign log vkey`).
+    #[arg(long, value_parser = parse_vkey)]
+    pub log_key: Option<VerifierKey>,
 }
 
 pub fn parse_vkey(text: &str) -> Result<VerifierKey, String> {
@@ -243,6 +246,7 @@ fn party_from_flags(args: &AddArgs) -> Result<Party, countersign_node::NodeError
         contacts,
         constituency,
         sectors: args.sectors.clone(),
+        log_vkey: args.log_key.as_ref().map(ToString::to_string),
     })
 }
 

@@ -54,6 +54,8 @@ struct FailingInsert {
     inner: Arc<dyn Store>,
 }
 
+super::fixtures::forward_log_store!(FailingInsert);
+
 #[async_trait]
 impl Store for FailingInsert {
     async fn put_party(&self, party: &StoredParty, replace: bool) -> Result<()> {

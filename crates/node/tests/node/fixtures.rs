@@ -7,7 +7,14 @@ use countersign_core::party::PartyKind;
 use countersign_core::taxonomy::Category;
 use countersign_core::tlp::Tlp;
 use countersign_node::access::Viewer;
-use countersign_node::datadir::DataDir;
+use countersign_core::ids::EnvelopeId;
+use countersign_node::datadir::{DataDir, NodeConfig};
+use countersign_node::log::leaf_data;
+use countersign_tlog::merkle::{MemoryTree, leaf_hash, root_at, verify_consistency};
+use countersign_tlog::tile::{
+    Bundle, Tile, TileHashReader, decode_bundle_for, read_tile, tiles_for_size,
+};
+use countersign_tlog::{Checkpoint, VerifierKey};
 use countersign_node::notify::NotifyRequest;
 use countersign_node::{InitOptions, Node, now};
 
@@ -89,3 +96,278 @@ pub fn request(from: &str, to: &str, tlp: Tlp, title: &str) -> NotifyRequest {
         attachments: vec![],
     }
 }
+
+/// Implements `LogStore` for a wrapper struct with an `inner: Arc<dyn
+/// Store>` field by forwarding every call, for wrappers that only change
+/// `Store` methods.
+macro_rules! forward_log_store {
+    ($t:ty) => {
+        #[async_trait::async_trait]
+        impl countersign_store::LogStore for $t {
+            async fn log_state(&self) -> countersign_store::Result<countersign_store::LogState> {
+                self.inner.log_state().await
+            }
+            async fn log_pending(
+                &self,
+                limit: usize,
+            ) -> countersign_store::Result<Vec<countersign_core::ids::EnvelopeId>> {
+                self.inner.log_pending(limit).await
+            }
+            async fn log_commit(
+                &self,
+                batch: &countersign_store::LogBatch,
+            ) -> countersign_store::Result<()> {
+                self.inner.log_commit(batch).await
+            }
+            async fn log_tiles(
+                &self,
+                paths: &[String],
+            ) -> countersign_store::Result<Vec<Option<countersign_store::StoredTile>>> {
+                self.inner.log_tiles(paths).await
+            }
+            async fn log_publish(
+                &self,
+                cp: &countersign_store::PublishedCheckpoint,
+            ) -> countersign_store::Result<bool> {
+                self.inner.log_publish(cp).await
+            }
+            async fn log_checkpoint(
+                &self,
+            ) -> countersign_store::Result<Option<countersign_store::PublishedCheckpoint>> {
+                self.inner.log_checkpoint().await
+            }
+            async fn log_index(
+                &self,
+                id: &countersign_core::ids::EnvelopeId,
+            ) -> countersign_store::Result<Option<u64>> {
+                self.inner.log_index(id).await
+            }
+            async fn witness_latest(
+                &self,
+                origin: &str,
+            ) -> countersign_store::Result<Option<countersign_store::WitnessedCheckpoint>> {
+                self.inner.witness_latest(origin).await
+            }
+            async fn witness_update(
+                &self,
+                expected: Option<(u64, countersign_store::Hash)>,
+                new: &countersign_store::WitnessedCheckpoint,
+            ) -> countersign_store::Result<()> {
+                self.inner.witness_update(expected, new).await
+            }
+            async fn add_split_view(
+                &self,
+                view: &countersign_store::SplitView,
+            ) -> countersign_store::Result<bool> {
+                self.inner.add_split_view(view).await
+            }
+            async fn list_split_views(
+                &self,
+            ) -> countersign_store::Result<Vec<countersign_store::SplitView>> {
+                self.inner.list_split_views().await
+            }
+        }
+    };
+}
+pub(crate) use forward_log_store;
+
+/// A node on a fresh data directory at `root`, hosting cert-a and cert-b,
+/// without users (no password hashing: fast enough to make hundreds).
+/// `tune` adjusts the configuration (the log's batching) first.
+pub async fn bare_node(root: &std::path::Path, tune: impl FnOnce(&mut NodeConfig)) -> Node {
+    std::fs::create_dir_all(root).unwrap();
+    let dir = DataDir::new(root);
+    let mut config = NodeConfig::new(pid("cert-a"), "127.0.0.1:0");
+    tune(&mut config);
+    dir.write_config(&config).unwrap();
+    let node = Node::open(dir).await.unwrap();
+    for p in ["cert-a", "cert-b"] {
+        node.add_local_party(&pid(p), p, PartyKind::NationalCert, None, None)
+            .await
+            .unwrap();
+    }
+    node
+}
+
+/// A random envelope id, for synthetic log leaves.
+pub fn random_id() -> EnvelopeId {
+    let mut b = [0u8; 32];
+    getrandom::fill(&mut b).unwrap();
+    EnvelopeId::from_bytes(b)
+}
+
+/// Everything a checked log showed.
+pub struct LogView {
+    pub checkpoint: Checkpoint,
+    /// Every entry, read from the entry bundles.
+    pub entries: Vec<Vec<u8>>,
+}
+
+/// Re-reads the node's whole log through its public surface, the way an
+/// auditor would (tlog-tiles): the checkpoint must verify with `vkey`; the
+/// entry bundles give the leaves, whose tree must have the checkpoint's
+/// root; every hash tile must hold exactly that tree's hashes; every
+/// acknowledged `(index, id)` must be there; and the checkpoint must be
+/// consistent with `previous` (RFC 9162 §2.1.4.2, with a proof from the
+/// node). Panics with a description otherwise.
+pub async fn audit(
+    node: &Node,
+    vkey: &VerifierKey,
+    acked: &std::collections::BTreeMap<u64, EnvelopeId>,
+    previous: Option<&Checkpoint>,
+) -> LogView {
+    let text = node.log_checkpoint().await.unwrap();
+    let (cp, _) = Checkpoint::open(&text, std::slice::from_ref(vkey))
+        .unwrap_or_else(|e| panic!("checkpoint does not verify: {e}\n{text}"));
+    assert_eq!(cp.origin, node.log_origin());
+    let size = cp.size;
+    let mut entries = Vec::new();
+    for index in 0..=(size >> 8) {
+        let Some(b) = Bundle::at_size(index, size) else {
+            continue;
+        };
+        let data = node
+            .log_tile(&b.path())
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("bundle {} missing at size {size}", b.path()));
+        entries.extend(decode_bundle_for(&b, &data).unwrap());
+    }
+    assert_eq!(entries.len() as u64, size);
+    let hashes: Vec<_> = entries.iter().map(|e| leaf_hash(e)).collect();
+    let tree = MemoryTree::from_leaf_hashes(&hashes);
+    assert_eq!(tree.root(), cp.root, "entries do not hash to the checkpoint root at size {size}");
+    let mut tiles = std::collections::BTreeMap::new();
+    for t in tiles_for_size(size) {
+        let data = node
+            .log_tile(&t.path())
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("tile {} missing at size {size}", t.path()));
+        assert_eq!(data, read_tile(&t, &tree).unwrap(), "tile {}", t.path());
+        tiles.insert(t, data);
+    }
+    let reader = TileHashReader {
+        size,
+        read_tile: |t: &Tile| {
+            tiles
+                .get(t)
+                .cloned()
+                .ok_or_else(|| format!("no tile {}", t.path()))
+        },
+    };
+    assert_eq!(root_at(size, &reader).unwrap(), cp.root);
+    for (i, id) in acked {
+        let entry = entries
+            .get(*i as usize)
+            .unwrap_or_else(|| panic!("acknowledged index {i} is beyond size {size}"));
+        assert_eq!(entry, &leaf_data(id), "entry {i} is not the acknowledged leaf");
+    }
+    if let Some(prev) = previous {
+        assert!(prev.size <= size, "the log shrank from {} to {size}", prev.size);
+        let proof = node.log_consistency(prev.size, size).await.unwrap();
+        if prev.size == size {
+            assert_eq!(prev.root, cp.root, "two roots at size {size}");
+        } else if prev.size > 0 {
+            verify_consistency(prev.size, size, &proof, &prev.root, &cp.root)
+                .unwrap_or_else(|e| panic!("{} -> {size} inconsistent: {e}", prev.size));
+        }
+    }
+    LogView {
+        checkpoint: cp,
+        entries,
+    }
+}
+
+/// Implements `Store` for a wrapper struct with an `inner: Arc<dyn Store>`
+/// field by forwarding every call, for wrappers that only change
+/// `LogStore` methods.
+macro_rules! forward_store {
+    ($t:ty) => {
+        #[async_trait::async_trait]
+        impl countersign_store::Store for $t {
+            async fn put_party(
+                &self,
+                party: &countersign_store::StoredParty,
+                replace: bool,
+            ) -> countersign_store::Result<()> {
+                self.inner.put_party(party, replace).await
+            }
+            async fn get_party(
+                &self,
+                id: &countersign_core::ids::PartyId,
+            ) -> countersign_store::Result<Option<countersign_store::StoredParty>> {
+                self.inner.get_party(id).await
+            }
+            async fn list_parties(
+                &self,
+            ) -> countersign_store::Result<Vec<countersign_store::StoredParty>> {
+                self.inner.list_parties().await
+            }
+            async fn insert_envelope(
+                &self,
+                e: &countersign_store::NewEnvelope,
+            ) -> countersign_store::Result<()> {
+                self.inner.insert_envelope(e).await
+            }
+            async fn get_envelope(
+                &self,
+                id: &countersign_core::ids::EnvelopeId,
+            ) -> countersign_store::Result<Option<countersign_store::StoredEnvelope>> {
+                self.inner.get_envelope(id).await
+            }
+            async fn list_notifications(
+                &self,
+                f: &countersign_store::NotificationFilter,
+                p: &countersign_store::PageRequest,
+            ) -> countersign_store::Result<
+                countersign_store::Page<countersign_store::NotificationRow>,
+            > {
+                self.inner.list_notifications(f, p).await
+            }
+            async fn get_notification(
+                &self,
+                id: &countersign_core::ids::EnvelopeId,
+            ) -> countersign_store::Result<Option<countersign_store::NotificationRow>> {
+                self.inner.get_notification(id).await
+            }
+            async fn create_user(
+                &self,
+                user: &countersign_store::NewUser,
+            ) -> countersign_store::Result<countersign_store::User> {
+                self.inner.create_user(user).await
+            }
+            async fn get_user_by_name(
+                &self,
+                username: &str,
+            ) -> countersign_store::Result<Option<countersign_store::User>> {
+                self.inner.get_user_by_name(username).await
+            }
+            async fn list_users(&self) -> countersign_store::Result<Vec<countersign_store::User>> {
+                self.inner.list_users().await
+            }
+            async fn create_token(
+                &self,
+                token: &countersign_store::NewToken,
+            ) -> countersign_store::Result<()> {
+                self.inner.create_token(token).await
+            }
+            async fn user_for_token(
+                &self,
+                h: &countersign_core::ids::Sha256Hex,
+                now: countersign_core::time::Timestamp,
+            ) -> countersign_store::Result<
+                Option<(countersign_store::User, countersign_store::TokenKind)>,
+            > {
+                self.inner.user_for_token(h, now).await
+            }
+            async fn delete_token(
+                &self,
+                h: &countersign_core::ids::Sha256Hex,
+            ) -> countersign_store::Result<()> {
+                self.inner.delete_token(h).await
+            }
+        }
+    };
+}
+pub(crate) use forward_store;

@@ -27,6 +27,7 @@ fn entry(signer: &SignerKey, listed: &[&SignerKey], created: &str, name: &str) -
         contacts: vec![],
         constituency: Default::default(),
         sectors: vec![],
+        log_vkey: None,
     };
     let env = Envelope {
         v: 1,

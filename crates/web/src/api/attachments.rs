@@ -5,11 +5,10 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use countersign_core::access::Role;
 use countersign_core::ids::{EnvelopeId, Sha256Hex};
 use countersign_node::Node;
 
-use crate::auth::Authed;
+use crate::auth::{AnalystUser, Authed};
 use crate::error::{ApiBytes, ApiError, ApiPath};
 use crate::wire::{ErrorOut, UploadOut};
 
@@ -17,8 +16,8 @@ use crate::wire::{ErrorOut, UploadOut};
 /// a notification (`attachments: [{sha256, name, media_type}]`). The body
 /// limit is the node's `max_attachment_bytes`. Analysts and admins.
 #[utoipa::path(
-    put, path = "/v1/attachments", tag = "attachments",
-    request_body(content = Vec<u8>, description = "The file's bytes", content_type = "application/octet-stream"),
+    put, path = "/v1/attachments", operation_id = "upload_attachment", tag = "attachments",
+    request_body(content = crate::wire::Binary, description = "The file's bytes", content_type = "application/octet-stream"),
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
         (status = 200, description = "Stored (storing the same bytes twice is fine)", body = UploadOut),
@@ -29,10 +28,9 @@ use crate::wire::{ErrorOut, UploadOut};
 )]
 pub async fn upload(
     State(node): State<Node>,
-    auth: Authed,
+    _analyst: AnalystUser,
     ApiBytes(body): ApiBytes,
 ) -> Result<Json<UploadOut>, ApiError> {
-    auth.viewer.require(Role::Analyst)?;
     let sha256 = node.put_blob(&body).await?;
     Ok(Json(UploadOut {
         sha256: sha256.to_string(),
@@ -42,8 +40,8 @@ pub async fn upload(
 
 /// The same as `PUT /v1/attachments`, for clients that can only POST.
 #[utoipa::path(
-    post, path = "/v1/attachments", tag = "attachments",
-    request_body(content = Vec<u8>, description = "The file's bytes", content_type = "application/octet-stream"),
+    post, path = "/v1/attachments", operation_id = "upload_attachment_post", tag = "attachments",
+    request_body(content = crate::wire::Binary, description = "The file's bytes", content_type = "application/octet-stream"),
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
         (status = 200, description = "Stored", body = UploadOut),
@@ -54,22 +52,22 @@ pub async fn upload(
 )]
 pub async fn upload_post(
     state: State<Node>,
-    auth: Authed,
+    analyst: AnalystUser,
     body: ApiBytes,
 ) -> Result<Json<UploadOut>, ApiError> {
-    upload(state, auth, body).await
+    upload(state, analyst, body).await
 }
 
 /// An attachment of a notification the caller may see, as a download.
 #[utoipa::path(
-    get, path = "/v1/notifications/{id}/attachments/{sha256}", tag = "attachments",
+    get, path = "/v1/notifications/{id}/attachments/{sha256}", operation_id = "download_attachment", tag = "attachments",
     params(
         ("id" = String, Path, description = "Envelope id"),
         ("sha256" = String, Path, description = "The attachment's SHA-256"),
     ),
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
-        (status = 200, description = "The bytes, with Content-Disposition: attachment", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 200, description = "The bytes, with Content-Disposition: attachment", content_type = "application/octet-stream", body = crate::wire::Binary),
         (status = 401, description = "Not authenticated", body = ErrorOut),
         (status = 404, description = "Unknown notification or attachment", body = ErrorOut),
     )

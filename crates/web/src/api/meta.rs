@@ -12,7 +12,7 @@ use crate::wire::{ErrorOut, HealthOut, PartyKeysOut, UserOut};
 
 /// Whether the node answers. Public.
 #[utoipa::path(
-    get, path = "/health", tag = "meta",
+    get, path = "/health", operation_id = "health", tag = "meta",
     responses((status = 200, description = "The node answers", body = HealthOut))
 )]
 pub async fn health() -> Json<HealthOut> {
@@ -24,7 +24,7 @@ pub async fn health() -> Json<HealthOut> {
 
 /// This document. Public.
 #[utoipa::path(
-    get, path = "/v1/openapi.json", tag = "meta",
+    get, path = "/v1/openapi.json", operation_id = "openapi", tag = "meta",
     responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json"))
 )]
 pub async fn openapi() -> Result<Response, ApiError> {
@@ -34,7 +34,7 @@ pub async fn openapi() -> Result<Response, ApiError> {
 /// The public verifier keys of the parties this node hosts, to verify
 /// their envelopes and receipts offline. Public.
 #[utoipa::path(
-    get, path = "/v1/keys", tag = "meta",
+    get, path = "/v1/keys", operation_id = "list_keys", tag = "meta",
     responses(
         (status = 200, description = "One entry per hosted party", body = Vec<PartyKeysOut>),
     )
@@ -50,7 +50,7 @@ pub async fn keys(State(node): State<Node>) -> Result<Json<Vec<PartyKeysOut>>, A
 
 /// The user the request authenticates as.
 #[utoipa::path(
-    get, path = "/v1/me", tag = "session",
+    get, path = "/v1/me", operation_id = "get_me", tag = "session",
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
         (status = 200, description = "The caller", body = UserOut),

@@ -4,19 +4,18 @@
 use axum::Json;
 use axum::extract::State;
 use axum::response::Response;
-use countersign_core::access::Role;
 use countersign_core::ids::EnvelopeId;
 use countersign_node::Node;
 use countersign_node::access::Viewer;
 
-use crate::auth::Authed;
+use crate::auth::{AnalystUser, Authed};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery};
 use crate::wire::{ErrorOut, ListQuery, NotificationIn, NotificationOut, PageOut};
 
 /// Signs and stores a notification. The sender defaults to the user's
 /// party; deadlines default to 24 and 72 hours. Analysts and admins.
 #[utoipa::path(
-    post, path = "/v1/notifications", tag = "notifications",
+    post, path = "/v1/notifications", operation_id = "create_notification", tag = "notifications",
     request_body = NotificationIn,
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
@@ -32,10 +31,9 @@ use crate::wire::{ErrorOut, ListQuery, NotificationIn, NotificationOut, PageOut}
 )]
 pub async fn create(
     State(node): State<Node>,
-    auth: Authed,
+    AnalystUser(auth): AnalystUser,
     ApiJson(input): ApiJson<NotificationIn>,
 ) -> Result<Response, ApiError> {
-    auth.viewer.require(Role::Analyst)?;
     let request = input.into_request(&default_party(&node, &auth.viewer), vec![])?;
     let detail = node.notify(&auth.viewer, request).await?;
     let out = NotificationOut::from(&detail);
@@ -55,7 +53,7 @@ pub(crate) fn default_party(node: &Node, viewer: &Viewer) -> countersign_core::i
 
 /// Notifications the caller may see (TLP), newest first, a page at a time.
 #[utoipa::path(
-    get, path = "/v1/notifications", tag = "notifications",
+    get, path = "/v1/notifications", operation_id = "list_notifications", tag = "notifications",
     params(ListQuery),
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
@@ -76,7 +74,7 @@ pub async fn list(
 
 /// One notification. One the caller may not see (TLP) is not found.
 #[utoipa::path(
-    get, path = "/v1/notifications/{id}", tag = "notifications",
+    get, path = "/v1/notifications/{id}", operation_id = "get_notification", tag = "notifications",
     params(("id" = String, Path, description = "Envelope id (64 hex digits)")),
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
@@ -98,7 +96,7 @@ pub async fn get(
 
 /// The signed envelope in its file form, for `countersign verify`.
 #[utoipa::path(
-    get, path = "/v1/notifications/{id}/envelope", tag = "notifications",
+    get, path = "/v1/notifications/{id}/envelope", operation_id = "get_notification_envelope", tag = "notifications",
     params(("id" = String, Path, description = "Envelope id")),
     security(("bearer" = []), ("session_cookie" = [])),
     responses(

@@ -10,13 +10,13 @@ use countersign_core::ids::PartyId;
 use countersign_node::Node;
 use countersign_node::parties::ImportOutcome;
 
-use crate::auth::Authed;
+use crate::auth::{AdminUser, Authed};
 use crate::error::{ApiBytes, ApiError, ApiJson, ApiPath};
 use crate::wire::{ErrorOut, ImportOut, PartyIn, PartyOut};
 
 /// Every party in the directory, by id.
 #[utoipa::path(
-    get, path = "/v1/parties", tag = "parties",
+    get, path = "/v1/parties", operation_id = "list_parties", tag = "parties",
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
         (status = 200, description = "The directory", body = Vec<PartyOut>),
@@ -31,7 +31,7 @@ pub async fn list(State(node): State<Node>, auth: Authed) -> Result<Json<Vec<Par
 
 /// One party.
 #[utoipa::path(
-    get, path = "/v1/parties/{id}", tag = "parties",
+    get, path = "/v1/parties/{id}", operation_id = "get_party", tag = "parties",
     params(("id" = String, Path, description = "Party id, e.g. cert-aurelia")),
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
@@ -53,7 +53,7 @@ pub async fn get(
 
 /// Adds a party known by other means, its keys given by hand. Admins only.
 #[utoipa::path(
-    post, path = "/v1/parties", tag = "parties",
+    post, path = "/v1/parties", operation_id = "add_party", tag = "parties",
     request_body = PartyIn,
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
@@ -69,10 +69,9 @@ pub async fn get(
 )]
 pub async fn add(
     State(node): State<Node>,
-    auth: Authed,
+    _admin: AdminUser,
     ApiJson(input): ApiJson<PartyIn>,
 ) -> Result<Response, ApiError> {
-    auth.viewer.require(Role::Admin)?;
     let party = input.into_party()?;
     let id = party.id.clone();
     node.add_party(party).await?;
@@ -86,7 +85,7 @@ pub async fn add(
 /// Imports a signed directory entry (the file `GET /v1/parties/{id}/entry`
 /// gives), under the rules of key continuity and no rollback. Admins only.
 #[utoipa::path(
-    post, path = "/v1/parties/import", tag = "parties",
+    post, path = "/v1/parties/import", operation_id = "import_party", tag = "parties",
     request_body(content = Object, description = "A signed directory entry: {\"envelope\": {...}, \"signature\": \"...\"}", content_type = "application/json"),
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
@@ -99,10 +98,9 @@ pub async fn add(
 )]
 pub async fn import(
     State(node): State<Node>,
-    auth: Authed,
+    _admin: AdminUser,
     ApiBytes(body): ApiBytes,
 ) -> Result<Response, ApiError> {
-    auth.viewer.require(Role::Admin)?;
     let text = std::str::from_utf8(&body)
         .map_err(|_| ApiError::invalid("the directory entry is not UTF-8 text"))?;
     let outcome = node.import_party(text, &[]).await?;
@@ -122,7 +120,7 @@ pub async fn import(
 /// The party's signed directory entry: freshly signed for a party this
 /// node hosts, as imported for another.
 #[utoipa::path(
-    get, path = "/v1/parties/{id}/entry", tag = "parties",
+    get, path = "/v1/parties/{id}/entry", operation_id = "export_party_entry", tag = "parties",
     params(("id" = String, Path, description = "Party id")),
     security(("bearer" = []), ("session_cookie" = [])),
     responses(

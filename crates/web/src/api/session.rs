@@ -20,7 +20,7 @@ pub fn session_seconds() -> u64 {
 /// Logs in: checks the password, opens a session, sets the `cs_session`
 /// cookie (HttpOnly, SameSite=Strict) and returns the session secret.
 #[utoipa::path(
-    post, path = "/v1/session", tag = "session",
+    post, path = "/v1/session", operation_id = "create_session", tag = "session",
     request_body = LoginIn,
     responses(
         (status = 201, description = "Logged in; the cookie is set", body = SessionOut,
@@ -54,7 +54,7 @@ pub async fn login(
 /// cookie, or the bearer secret, which revokes an API token too) and
 /// clears the cookie.
 #[utoipa::path(
-    delete, path = "/v1/session", tag = "session",
+    delete, path = "/v1/session", operation_id = "delete_session", tag = "session",
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
         (status = 204, description = "Logged out"),

@@ -1,0 +1,22 @@
+//! Integration tests of the HTTP face: the router driven with
+//! `tower::ServiceExt::oneshot`, no sockets, each test on a fresh node in a
+//! temporary directory (see `web/common.rs`).
+
+// Helpers outside `#[test]` functions are test code too: a panic is how
+// this binary reports a failure (clippy.toml allows unwrap in tests only
+// inside test functions).
+#![allow(clippy::unwrap_used)]
+
+#[path = "web/common.rs"]
+mod common;
+
+#[path = "web/api.rs"]
+mod api;
+#[path = "web/auth.rs"]
+mod auth;
+#[path = "web/bad_input.rs"]
+mod bad_input;
+#[path = "web/contract.rs"]
+mod contract;
+#[path = "web/ui.rs"]
+mod ui;
