@@ -110,7 +110,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 
 pub fn init_tracing(verbose: u8) {
     let default = match verbose {
-        0 => "warn,countersign=info,countersign_web=info",
+        0 => "warn",
         1 => "info",
         _ => "debug",
     };
