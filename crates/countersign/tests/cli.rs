@@ -8,6 +8,8 @@ mod cli {
     pub mod bad_input;
     pub mod demo;
     pub mod harness;
+    pub mod kill;
+    pub mod log;
     pub mod story;
     pub mod tidy;
 }

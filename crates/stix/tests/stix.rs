@@ -1,5 +1,7 @@
 //! Integration tests of `countersign-stix`: valid and invalid bundles,
-//! deterministic SCO ids, TLP markings, the evidence summary and the views.
+//! deterministic SCO ids, TLP markings, the evidence summary, the views,
+//! and STIX patterning (parser, matcher, differential test against the
+//! OASIS reference matcher).
 //! One test binary; the modules live under `tests/stix/`.
 
 // clippy.toml allows unwrap inside #[test] functions only; the fixture
@@ -10,6 +12,12 @@
 mod common;
 #[path = "stix/invalid.rs"]
 mod invalid;
+#[path = "stix/pattern_interop.rs"]
+mod pattern_interop;
+#[path = "stix/pattern_match.rs"]
+mod pattern_match;
+#[path = "stix/pattern_parse.rs"]
+mod pattern_parse;
 #[path = "stix/props.rs"]
 mod props;
 #[path = "stix/sco_ids.rs"]

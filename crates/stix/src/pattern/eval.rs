@@ -599,6 +599,14 @@ impl Compiler<'_> {
         &mut self,
         pattern: &str,
     ) -> Result<(Regex, Option<regex::bytes::Regex>), PatternError> {
+        if has_possessive_quantifier(pattern) {
+            // The engine reads `a++` as `(a+)+`, which matches where PCRE's
+            // possessive form would not: refuse rather than differ.
+            return Err(self.operand_error(
+                PatternErrorKind::UnsupportedRegex,
+                "MATCHES uses a possessive quantifier (such as a++), which is PCRE-only syntax: patterns are matched with a linear-time regular expression engine that has no backtracking".into(),
+            ));
+        }
         let text = RegexBuilder::new(pattern)
             .size_limit(self.regex_size)
             .build()
@@ -655,10 +663,6 @@ fn pcre_only_construct(pattern: &str) -> Option<&'static str> {
         ("(?<=", "a look-behind (?<=…)"),
         ("(?<!", "a negative look-behind (?<!…)"),
         ("(?>", "an atomic group (?>…)"),
-        ("++", "a possessive quantifier"),
-        ("*+", "a possessive quantifier"),
-        ("?+", "a possessive quantifier"),
-        ("}+", "a possessive quantifier"),
         ("\\g", "a backreference \\g"),
         ("\\k", "a named backreference \\k"),
         ("(?R)", "recursion (?R)"),
@@ -671,6 +675,35 @@ fn pcre_only_construct(pattern: &str) -> Option<&'static str> {
     b.windows(2)
         .any(|w| w[0] == b'\\' && (b'1'..=b'9').contains(&w[1]))
         .then_some("a backreference \\1…\\9")
+}
+
+/// Whether a quantifier (`*`, `+`, `?`, `{n,m}`) outside a character
+/// class is directly followed by `+`, PCRE's possessive form.
+fn has_possessive_quantifier(pattern: &str) -> bool {
+    let mut chars = pattern.chars().peekable();
+    let mut in_class = false;
+    let mut after_quantifier = false;
+    let mut prev = '\0';
+    while let Some(c) = chars.next() {
+        let quantifier_here = after_quantifier;
+        after_quantifier = false;
+        match c {
+            '\\' => {
+                chars.next();
+                prev = 'x';
+                continue;
+            }
+            '[' if !in_class => in_class = true,
+            ']' if in_class => in_class = false,
+            '+' if !in_class && quantifier_here => return true,
+            '*' | '+' if !in_class => after_quantifier = true,
+            '?' if !in_class && prev != '(' => after_quantifier = true,
+            '}' if !in_class => after_quantifier = true,
+            _ => {}
+        }
+        prev = c;
+    }
+    false
 }
 
 /// The expression rewritten for a byte regex: characters from U+0080 to
@@ -746,6 +779,16 @@ mod tests {
             cmp_number(&num(serde_json::json!(u64::MAX)), &Const::Int(i64::MAX)),
             Some(Ordering::Greater)
         );
+    }
+
+    #[test]
+    fn possessive_quantifiers() {
+        for p in ["a++", "a*+", "a?+", "a{2}+", "(ab)++"] {
+            assert!(has_possessive_quantifier(p), "{p}");
+        }
+        for p in ["a+", "a+?", "\\++", "[+*]+", "a*b+", "(?:a)+", "[a+]+"] {
+            assert!(!has_possessive_quantifier(p), "{p}");
+        }
     }
 
     #[test]

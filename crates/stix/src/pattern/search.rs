@@ -52,6 +52,9 @@ pub(crate) enum Node {
 enum Filter {
     /// FOLLOWEDBY: `last_observed` at or after this.
     LastAtLeast(DateTime<Utc>),
+    /// FOLLOWEDBY: `first_observed` at or before this (what later operands
+    /// can still follow).
+    FirstAtMost(DateTime<Utc>),
     /// START/STOP: the span meets `[start, stop)`.
     Interval(DateTime<Utc>, DateTime<Utc>),
     /// WITHIN: with the observations bound since `from`, fits in `width`.
@@ -119,6 +122,7 @@ impl<'a> Search<'a> {
         }
         self.filters.iter().all(|f| match *f {
             Filter::LastAtLeast(t) => span.last >= t,
+            Filter::FirstAtMost(t) => span.first <= t,
             Filter::Interval(start, stop) => span.first < stop && span.last >= start,
             Filter::Window { from, width } => {
                 let mut max_first = span.first;
@@ -163,7 +167,12 @@ impl<'a> Search<'a> {
                 }
                 false
             }
-            Node::And(items) => self.solve_all(items, k),
+            Node::And(items) => {
+                if items.iter().any(|n| self.hopeless(n)) {
+                    return false;
+                }
+                self.solve_all(items, k)
+            }
             Node::Or(items) => {
                 for item in items {
                     if self.solve(item, k) {
@@ -176,6 +185,9 @@ impl<'a> Search<'a> {
                 false
             }
             Node::FollowedBy(items) => {
+                if items.iter().any(|n| self.hopeless(n)) {
+                    return false;
+                }
                 let start = self.chosen.len();
                 self.solve_sequence(items, start, k)
             }
@@ -235,18 +247,59 @@ impl<'a> Search<'a> {
         let Some((first, rest)) = items.split_first() else {
             return k(self);
         };
-        if self.chosen.len() == start {
-            return self.solve(first, &mut |s| s.solve_sequence(rest, start, k));
-        }
+        // Everything bound now must start no later than each later operand
+        // can end.
+        let deadline = rest.iter().map(|n| self.latest_last(n)).min();
+        let deadline = match deadline {
+            Some(None) => return false,
+            Some(Some(t)) => Some(t),
+            None => None,
+        };
         let latest_first = self.chosen[start..]
             .iter()
             .map(|&(_, o, _)| self.spans[o].first)
             .max();
-        match latest_first {
-            Some(t) => self.scoped(Filter::LastAtLeast(t), first, &mut |s| {
-                s.solve_sequence(rest, start, k)
-            }),
-            None => self.solve(first, &mut |s| s.solve_sequence(rest, start, k)),
+        let mut next = |s: &mut Self| s.solve_sequence(rest, start, k);
+        match (latest_first, deadline) {
+            (Some(t), Some(d)) => {
+                self.filters.push(Filter::LastAtLeast(t));
+                let r = self.scoped(Filter::FirstAtMost(d), first, &mut |s| {
+                    let f = s.filters.pop();
+                    let r = next(s);
+                    s.filters.extend(f);
+                    r
+                });
+                self.filters.pop();
+                r
+            }
+            (Some(t), None) => self.scoped(Filter::LastAtLeast(t), first, &mut next),
+            (None, Some(d)) => self.scoped(Filter::FirstAtMost(d), first, &mut next),
+            (None, None) => self.solve(first, &mut next),
+        }
+    }
+
+    /// The latest `last_observed` among the candidates of `node`'s leaves;
+    /// `None` if it has no candidates at all.
+    fn latest_last(&self, node: &Node) -> Option<DateTime<Utc>> {
+        match node {
+            Node::Leaf(l) => self.candidates[*l].iter().map(|&o| self.spans[o].last).max(),
+            Node::And(items) | Node::Or(items) | Node::FollowedBy(items) => {
+                items.iter().filter_map(|n| self.latest_last(n)).max()
+            }
+            Node::Within(_, n) | Node::Repeat(_, n) | Node::StartStop(_, _, n) => {
+                self.latest_last(n)
+            }
+        }
+    }
+
+    /// Whether `node` certainly cannot be bound now: a leaf it needs has
+    /// no admissible candidate.
+    fn hopeless(&self, node: &Node) -> bool {
+        match node {
+            Node::Leaf(l) => !self.candidates[*l].iter().any(|&o| self.admits(o)),
+            Node::And(items) | Node::FollowedBy(items) => items.iter().any(|n| self.hopeless(n)),
+            Node::Or(items) => items.iter().all(|n| self.hopeless(n)),
+            Node::Within(_, n) | Node::Repeat(_, n) | Node::StartStop(_, _, n) => self.hopeless(n),
         }
     }
 
