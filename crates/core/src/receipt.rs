@@ -11,10 +11,10 @@ use crate::envelope::{EnvelopeType, SignedEnvelope};
 use crate::error::{CoreError, ErrorKind, Result};
 use crate::ids::EnvelopeId;
 use crate::time::Timestamp;
+use countersign_tlog::VerifierKey;
 use countersign_tlog::checkpoint::Checkpoint;
 use countersign_tlog::merkle::leaf_hash;
 use countersign_tlog::proof_file::TlogProof;
-use countersign_tlog::VerifierKey;
 
 /// The log leaf of an envelope: its id and nothing else, so public tiles
 /// and entry bundles reveal only hashes (issue 3: `countersign/leaf/v1`).
@@ -47,12 +47,17 @@ impl Receipt {
     pub fn from_envelope(envelope: &SignedEnvelope) -> Result<Self> {
         let env = envelope.envelope();
         if env.kind != EnvelopeType::Receipt {
-            return Err(CoreError::invalid(format!("envelope is a {}, not a receipt", env.kind)));
+            return Err(CoreError::invalid(format!(
+                "envelope is a {}, not a receipt",
+                env.kind
+            )));
         }
         let receipt: Receipt = serde_json::from_value(env.body.clone())
             .map_err(|e| CoreError::invalid(format!("malformed receipt: {e}")))?;
         if env.refs.first() != Some(&receipt.received) {
-            return Err(CoreError::invalid("a receipt must refer to the envelope it acknowledges first"));
+            return Err(CoreError::invalid(
+                "a receipt must refer to the envelope it acknowledges first",
+            ));
         }
         Ok(receipt)
     }
@@ -78,7 +83,12 @@ impl Receipt {
         let leaf = leaf_hash(&log_leaf(expected));
         let (checkpoint, _) = proof
             .verify(&leaf, log_origin, std::slice::from_ref(log_key))
-            .map_err(|e| CoreError::new(ErrorKind::BadSignature, format!("receipt proof does not verify: {e}")))?;
+            .map_err(|e| {
+                CoreError::new(
+                    ErrorKind::BadSignature,
+                    format!("receipt proof does not verify: {e}"),
+                )
+            })?;
         Ok(VerifiedReceipt {
             receipt: self.clone(),
             index: proof.index,

@@ -50,9 +50,13 @@ pub struct Reply {
 impl Reply {
     pub fn check(&self) -> Result<()> {
         if self.text.chars().count() > MAX_TEXT {
-            return Err(CoreError::invalid(format!("reply text must be at most {MAX_TEXT} characters")));
+            return Err(CoreError::invalid(format!(
+                "reply text must be at most {MAX_TEXT} characters"
+            )));
         }
-        if self.kind == ReplyKind::Declined && self.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
+        if self.kind == ReplyKind::Declined
+            && self.reason.as_deref().is_none_or(|r| r.trim().is_empty())
+        {
             return Err(CoreError::invalid("a declined reply needs a reason"));
         }
         if let Some(bundle) = &self.evidence {
@@ -62,7 +66,8 @@ impl Reply {
     }
 
     pub fn to_body(&self) -> Result<Value> {
-        serde_json::to_value(self).map_err(|e| CoreError::invalid(format!("cannot serialise reply: {e}")))
+        serde_json::to_value(self)
+            .map_err(|e| CoreError::invalid(format!("cannot serialise reply: {e}")))
     }
 }
 
@@ -100,11 +105,21 @@ mod tests {
 
     #[test]
     fn declined_needs_a_reason() {
-        let mut r = Reply { kind: ReplyKind::Declined, text: String::new(), reason: None, evidence: None };
+        let mut r = Reply {
+            kind: ReplyKind::Declined,
+            text: String::new(),
+            reason: None,
+            evidence: None,
+        };
         assert!(r.check().is_err());
         r.reason = Some("outside our constituency".into());
         r.check().unwrap();
-        let bad = Reply { kind: ReplyKind::Findings, text: String::new(), reason: None, evidence: Some(serde_json::json!({"type": "bundle"})) };
+        let bad = Reply {
+            kind: ReplyKind::Findings,
+            text: String::new(),
+            reason: None,
+            evidence: Some(serde_json::json!({"type": "bundle"})),
+        };
         assert!(bad.check().is_err());
     }
 }

@@ -1,10 +1,33 @@
 //! Who may see and do what: roles within a party, and TLP 2.0 as access
-//! control over envelopes.
+//! control over envelopes and the TAXII objects that come from them.
 //!
-//! The rule for now (the TAXII issue refines AMBER towards constituencies):
-//! the sender and the named recipients always see an envelope; `CLEAR` and
-//! `GREEN` ones are also visible to every user of this node (its
-//! community); `AMBER`, `AMBER+STRICT` and `RED` to nobody else.
+//! The rule (one place; the SQL of the store backends writes the same rule
+//! for listings, and the access-matrix test in `countersign-web` checks
+//! every read endpoint against [`Viewer::may_see`]):
+//!
+//! | TLP | who sees it besides the operator |
+//! |---|---|
+//! | `CLEAR`, `GREEN` | every user of this node (its community) |
+//! | `AMBER` | the sender (owner) and the named recipients |
+//! | `AMBER+STRICT` | the sender (owner) and the named recipients |
+//! | `RED` | the sender (owner) and the named recipients |
+//!
+//! A party is one organisation, so "the recipient organisation" of
+//! `AMBER+STRICT` is the recipient party's users, and `RED`'s "named
+//! recipients" are the parties named in `to`. Every role (viewer, analyst,
+//! admin) of a party sees what its party may see; roles decide what a
+//! user may *do*.
+//!
+//! `AMBER` is deliberately kept to the recipient organisation rather than
+//! widened to the recipient's constituency. TLP 2.0 lets a recipient share
+//! `AMBER` with its clients *on a need-to-know basis*: that is the
+//! recipient's judgement, made case by case, not something a node can
+//! infer. A party's constituency in the directory says which networks it
+//! is responsible for (routing), not which organisations it trusts, and a
+//! constituency overlap would silently widen every `AMBER` notification to
+//! parties the sender never chose. The recipient shares onward by
+//! forwarding; that is where `AMBER` and `AMBER+STRICT` differ (a forward
+//! of `AMBER+STRICT` outside the organisation must be refused).
 
 use countersign_core::access::Role;
 use countersign_core::ids::PartyId;

@@ -189,7 +189,11 @@ impl DataDir {
                 let key = SignerKey::generate(origin).map_err(|e| {
                     NodeError::invalid(format!("cannot create a log key named {origin:?}: {e}"))
                 })?;
-                write_atomic(&path, format!("{}\n", key.to_private_string()).as_bytes(), true)?;
+                write_atomic(
+                    &path,
+                    format!("{}\n", key.to_private_string()).as_bytes(),
+                    true,
+                )?;
                 key
             }
         };
@@ -214,7 +218,11 @@ impl DataDir {
                 let key = CosignerKey::generate(name).map_err(|e| {
                     NodeError::invalid(format!("cannot create a witness key named {name:?}: {e}"))
                 })?;
-                write_atomic(&path, format!("{}\n", key.to_private_string()).as_bytes(), true)?;
+                write_atomic(
+                    &path,
+                    format!("{}\n", key.to_private_string()).as_bytes(),
+                    true,
+                )?;
                 Ok(key)
             }
         }

@@ -7,8 +7,9 @@
 //! ([`parties`]), notifications with evidence and attachments
 //! ([`notify`]), the transparency log of every envelope stored ([`log`]:
 //! checkpoints, tiles, proofs), witnessing peers' logs ([`witness`]),
-//! users, tokens and sessions ([`auth`]), and who may see what
-//! ([`access`], TLP as access control).
+//! users, tokens and sessions ([`auth`]), who may see what
+//! ([`access`], TLP as access control), and the TAXII 2.1 collections of
+//! evidence ([`taxii`]).
 //!
 //! This crate knows nothing of HTTP or of JSON wire shapes; it reaches
 //! storage only through the `countersign-store` traits, and picks the
@@ -21,6 +22,7 @@ mod error;
 pub mod log;
 pub mod notify;
 pub mod parties;
+pub mod taxii;
 pub mod witness;
 
 pub use error::{NodeError, NodeErrorKind, Result};
@@ -135,6 +137,16 @@ impl Node {
             &dir.blobs_path(),
             config.max_attachment_bytes,
         )?);
+        // A missing log key is made anew only for a log that never
+        // published: otherwise the key that signed its checkpoints is lost
+        // and must be restored, not replaced.
+        if !dir.log_key_path().exists() && store.log_checkpoint().await?.is_some() {
+            return Err(NodeError::internal(format!(
+                "{} is missing, but this node's log has published checkpoints signed with it; \
+                 restore the file from a backup",
+                dir.log_key_path().display()
+            )));
+        }
         let node = Node::with_backends(dir, config, store, blobs)?;
         // Integrate what earlier runs queued and publish a checkpoint of
         // it, so a short-lived CLI process leaves the log complete.

@@ -33,6 +33,10 @@
 //! meanwhile, so the stored tree only ever extends, and a checkpoint is
 //! signed only for a committed state. At load the latest published
 //! checkpoint is checked against the log key and the stored tree.
+//!
+//! An idle sequencer sweeps the queue every few seconds, so an envelope
+//! stored by another process that died before integrating it gets its leaf
+//! without waiting for the next open.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
@@ -54,15 +58,17 @@ use countersign_tlog::{Checkpoint, SignerKey, TlogProof, VerifierKey};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 
-use crate::error::{NodeError, Result};
 use crate::Node;
+use crate::error::{NodeError, Result};
 
 /// The first line of every leaf.
 pub const LEAF_PREFIX: &str = "countersign/leaf/v1\n";
 
-/// The leaf data of an envelope: `countersign/leaf/v1\n<id>\n`.
+/// The leaf data of an envelope: `countersign/leaf/v1\n<id>\n`, as the
+/// domain defines it ([`countersign_core::receipt::log_leaf`], which a
+/// receipt's proof is checked against).
 pub fn leaf_data(id: &EnvelopeId) -> Vec<u8> {
-    format!("{LEAF_PREFIX}{id}\n").into_bytes()
+    countersign_core::receipt::log_leaf(id)
 }
 
 /// The envelope id a leaf names, if it is a countersign leaf.
@@ -84,6 +90,9 @@ pub struct LogOptions {
 
 /// Attempts at a batch (or a publication) before its callers get the error.
 const ATTEMPTS: u32 = 4;
+
+/// How long an idle sequencer waits before sweeping the queue.
+const SWEEP_EVERY: Duration = Duration::from_secs(5);
 
 fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(5u64 << attempt.min(6))
@@ -118,11 +127,7 @@ pub(crate) struct Log {
 
 impl Log {
     /// Starts the sequencer on the current tokio runtime.
-    pub(crate) fn start(
-        store: Arc<dyn Store>,
-        key: SignerKey,
-        options: LogOptions,
-    ) -> Result<Log> {
+    pub(crate) fn start(store: Arc<dyn Store>, key: SignerKey, options: LogOptions) -> Result<Log> {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
             NodeError::internal("a node must be opened inside a tokio runtime (its log runs there)")
         })?;
@@ -152,10 +157,7 @@ impl Log {
         })
     }
 
-    async fn ask<T>(
-        &self,
-        make: impl FnOnce(oneshot::Sender<Result<T>>) -> Request,
-    ) -> Result<T> {
+    async fn ask<T>(&self, make: impl FnOnce(oneshot::Sender<Result<T>>) -> Request) -> Result<T> {
         let (tx, rx) = oneshot::channel();
         let stopped = || NodeError::internal("the log sequencer has stopped");
         self.inbox.send(make(tx)).await.map_err(|_| stopped())?;
@@ -231,7 +233,7 @@ impl Edge {
             let index = self.range.size();
             self.range
                 .push_with(leaf_hash(leaf), |s: Subtree, h: &Hash| {
-                    if s.level % tile::TILE_HEIGHT != 0 {
+                    if !s.level.is_multiple_of(tile::TILE_HEIGHT) {
                         return;
                     }
                     let l = usize::from(s.level / tile::TILE_HEIGHT);
@@ -447,9 +449,13 @@ impl Sequencer {
                 if !open {
                     break;
                 }
-                match inbox.recv().await {
-                    Some(r) => queue.push_back(r),
-                    None => break,
+                match tokio::time::timeout(SWEEP_EVERY, inbox.recv()).await {
+                    Ok(Some(r)) => queue.push_back(r),
+                    Ok(None) => break,
+                    Err(_) => {
+                        self.sweep().await;
+                        continue;
+                    }
                 }
             }
             let deadline = Instant::now() + self.options.max_delay;
@@ -473,6 +479,19 @@ impl Sequencer {
                 }
             }
             self.round(&mut queue).await;
+        }
+    }
+
+    /// When idle: integrate what other processes queued and left (one
+    /// killed between storing an envelope and integrating it), and publish
+    /// a checkpoint if the last publication failed.
+    async fn sweep(&mut self) {
+        let done = match self.integrate(&[], true).await {
+            Ok(_) => self.publish().await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = done {
+            tracing::warn!("log sweep failed: {e}");
         }
     }
 
@@ -910,7 +929,9 @@ impl Node {
     /// [`Node::store_envelope`].
     pub async fn log_append_synthetic(&self, id: &EnvelopeId) -> Result<u64> {
         let leaf = leaf_data(id);
-        self.log().ask(|reply| Request::Append { leaf, reply }).await
+        self.log()
+            .ask(|reply| Request::Append { leaf, reply })
+            .await
     }
 }
 
@@ -939,7 +960,8 @@ mod tests {
     #[test]
     fn integrate_writes_the_changed_tiles() {
         let all = leaves(70_000);
-        let tree = MemoryTree::from_leaf_hashes(&all.iter().map(|l| leaf_hash(l)).collect::<Vec<_>>());
+        let tree =
+            MemoryTree::from_leaf_hashes(&all.iter().map(|l| leaf_hash(l)).collect::<Vec<_>>());
         let mut edge = Edge::default();
         let mut at = 0usize;
         let mut step = 1usize;
@@ -952,7 +974,11 @@ mod tests {
             let mut want: Vec<String> = tile::new_tiles(old, new)
                 .iter()
                 .map(|t| tile_key(t.level, t.index))
-                .chain(tile::new_bundles(old, new).iter().map(|b| bundle_key(b.index)))
+                .chain(
+                    tile::new_bundles(old, new)
+                        .iter()
+                        .map(|b| bundle_key(b.index)),
+                )
                 .collect();
             let mut got: Vec<String> = writes.iter().map(|w| w.path.clone()).collect();
             want.sort();
@@ -961,7 +987,10 @@ mod tests {
             for w in &writes {
                 match tile::parse_path(&w.path).unwrap() {
                     TilePath::Hashes(t) => {
-                        let t = Tile { width: w.width, ..t };
+                        let t = Tile {
+                            width: w.width,
+                            ..t
+                        };
                         assert_eq!(Tile::at_size(t.level, t.index, new), Some(t));
                         assert_eq!(w.data, tile::read_tile(&t, &tree).unwrap());
                     }

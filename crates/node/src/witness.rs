@@ -17,10 +17,10 @@
 //! [`Party::log_vkey`]: countersign_core::party::Party::log_vkey
 
 use countersign_store::{SplitView, SplitViewKind, StoreErrorKind, WitnessedCheckpoint};
+use countersign_tlog::VerifierKey;
 use countersign_tlog::witness::{
     self, AddCheckpointRequest, KnownLog, SIZE_CONTENT_TYPE, WitnessRefusal,
 };
-use countersign_tlog::VerifierKey;
 
 use crate::error::{NodeError, Result};
 use crate::{Node, now};
@@ -102,9 +102,7 @@ impl Node {
             .witnessed_log(&origin)
             .await
             .map_err(|e| WitnessError::internal(&e))?
-            .ok_or_else(|| {
-                WitnessError::refusal(&WitnessRefusal::UnknownOrigin(origin.clone()))
-            })?;
+            .ok_or_else(|| WitnessError::refusal(&WitnessRefusal::UnknownOrigin(origin.clone())))?;
         for _ in 0..ATTEMPTS {
             let held = self
                 .store()
@@ -147,7 +145,10 @@ impl Node {
             tracing::info!(origin = %origin, size = cp.size, "cosigned a checkpoint");
             return Ok(witness::cosignature_body(&[sig]));
         }
-        Err(WitnessError::text(503, "the witness state is busy; try again"))
+        Err(WitnessError::text(
+            503,
+            "the witness state is busy; try again",
+        ))
     }
 
     async fn record_split_view(

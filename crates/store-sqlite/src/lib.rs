@@ -5,7 +5,8 @@
 //! in-memory database for tests), and [`FsBlobStore`] (module [`blobs`]),
 //! which implements [`BlobStore`](countersign_store::BlobStore) as
 //! content-addressed files verified on every read. This crate is the only
-//! place in countersign with SQL for SQLite; it owns its schema as the
+//! place in countersign with SQL for SQLite (the TAXII tables and queries
+//! are in `taxii.rs`); it owns its schema as the
 //! migrations in `migrations/NNNN_name.sql`, applied in order at open and
 //! tracked with `PRAGMA user_version`. It knows nothing of HTTP or of the
 //! node's services: it stores and finds the records of `countersign-store`.
@@ -46,10 +47,12 @@ mod log;
 mod migrate;
 mod rows;
 mod store;
+mod taxii;
 
 pub use blobs::FsBlobStore;
 pub use migrate::SCHEMA_VERSION;
 pub use store::MAX_PAGE;
+pub use taxii::MAX_TAXII_PAGE;
 
 use countersign_store::{Result, StoreError, StoreErrorKind};
 use rusqlite::{Connection, OpenFlags};

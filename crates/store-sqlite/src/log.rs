@@ -49,7 +49,7 @@ fn hash(bytes: &[u8], what: &str) -> Result<Hash> {
 }
 
 fn hashes(bytes: &[u8], what: &str) -> Result<Vec<Hash>> {
-    if bytes.len() % 32 != 0 {
+    if !bytes.len().is_multiple_of(32) {
         return Err(corrupt(format!(
             "stored {what} is {} bytes, not a multiple of 32",
             bytes.len()
@@ -110,7 +110,10 @@ fn check_batch(batch: &LogBatch) -> Result<()> {
         )));
     }
     if let Some(t) = batch.tiles.iter().find(|t| !(1..=256).contains(&t.width)) {
-        return Err(bad_request(format!("tile {} has width {}", t.path, t.width)));
+        return Err(bad_request(format!(
+            "tile {} has width {}",
+            t.path, t.width
+        )));
     }
     Ok(())
 }
@@ -229,9 +232,11 @@ fn log_publish(conn: &mut Connection, cp: &PublishedCheckpoint) -> Result<bool> 
         )));
     }
     let held: Option<(i64, Vec<u8>)> = tx
-        .query_row("SELECT size, root FROM log_checkpoint WHERE id = 1", [], |row| {
-            Ok((row.get(0)?, row.get(1)?))
-        })
+        .query_row(
+            "SELECT size, root FROM log_checkpoint WHERE id = 1",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
         .optional()
         .map_err(db("cannot read the published checkpoint"))?;
     if let Some((size, root)) = held {
@@ -444,9 +449,11 @@ impl LogStore for SqliteStore {
         let id = envelope.to_string();
         self.call(move |c| {
             let found: Option<Option<i64>> = c
-                .query_row("SELECT log_index FROM envelopes WHERE id = ?1", [id], |row| {
-                    row.get(0)
-                })
+                .query_row(
+                    "SELECT log_index FROM envelopes WHERE id = ?1",
+                    [id],
+                    |row| row.get(0),
+                )
                 .optional()
                 .map_err(db("cannot read the log index"))?;
             found.flatten().map(|i| uint(i, "log index")).transpose()

@@ -29,6 +29,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "log",
         sql: include_str!("../migrations/0002_log.sql"),
     },
+    Migration {
+        version: 3,
+        name: "taxii",
+        sql: include_str!("../migrations/0003_taxii.sql"),
+    },
 ];
 
 /// The schema version this code writes: that of the last migration.

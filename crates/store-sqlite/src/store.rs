@@ -598,4 +598,8 @@ impl Store for SqliteStore {
         })
         .await
     }
+
+    fn taxii(&self) -> Option<&dyn countersign_store::TaxiiStore> {
+        Some(self)
+    }
 }

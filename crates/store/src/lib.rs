@@ -4,7 +4,9 @@
 //! notification index, users and tokens, and through its supertrait
 //! [`LogStore`] the node's transparency log and witness state) and the
 //! [`BlobStore`] trait (attachments addressed by SHA-256), with the records
-//! they exchange.
+//! they exchange, and the [`TaxiiStore`] trait (TAXII 2.1 collections,
+//! object versions and status resources), which a backend offers through
+//! [`Store::taxii`].
 //! Backends live in their own crates with their own migrations
 //! (`countersign-store-sqlite` now, PostgreSQL later) and are chosen from
 //! the database URL at start; this crate holds no SQL and does no IO.
@@ -14,9 +16,11 @@
 
 mod log;
 mod records;
+mod taxii;
 
 pub use log::*;
 pub use records::*;
+pub use taxii::*;
 
 use async_trait::async_trait;
 use countersign_core::ids::{EnvelopeId, PartyId, Sha256Hex};
@@ -102,6 +106,14 @@ pub trait Store: LogStore {
         now: countersign_core::time::Timestamp,
     ) -> Result<Option<(User, TokenKind)>>;
     async fn delete_token(&self, token_hash: &Sha256Hex) -> Result<()>;
+
+    /// The backend's TAXII storage. Provided as `None` so that wrappers
+    /// (the fault-injecting stores of the tests) need not implement it;
+    /// a node over a store without it answers TAXII requests with an
+    /// internal error. Every real backend returns `Some`.
+    fn taxii(&self) -> Option<&dyn TaxiiStore> {
+        None
+    }
 }
 
 /// Attachment bytes, addressed by their SHA-256.

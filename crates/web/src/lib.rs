@@ -16,6 +16,9 @@
 //! node, which holds every business rule. It must not reach storage except
 //! through the node.
 //!
+//! The TAXII 2.1 server lives under `/taxii2/` ([`taxii`]), with its own
+//! error shape and content type, HTTP Basic besides bearer tokens.
+//!
 //! Routes without authentication: `GET /health`, `GET /v1/keys`,
 //! `GET /v1/openapi.json`, `POST /v1/session`, the login page and
 //! `/assets/*`. Everything else answers 401 (API) or redirects to `/login`
@@ -25,6 +28,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod openapi;
+pub mod taxii;
 pub mod ui;
 pub mod wire;
 
@@ -98,6 +102,7 @@ pub fn router(node: Node) -> Router {
         .route("/notifications/{id}", get(ui::notifications::detail))
         .route("/assets/style.css", get(ui::style));
     api.merge(ui)
+        .merge(taxii::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
@@ -124,6 +129,9 @@ async fn log_request(request: Request, next: Next) -> Response {
 
 /// Unknown paths: JSON under `/v1` and for programs, a page for browsers.
 async fn not_found(uri: Uri, headers: HeaderMap) -> Response {
+    if is_taxii_path(&uri) {
+        return taxii::fallback(uri.path(), false);
+    }
     let err = ApiError::not_found(format!("there is nothing at {}", uri.path()));
     if wants_html(&uri, &headers) {
         ui::error_page(None, &err)
@@ -132,8 +140,15 @@ async fn not_found(uri: Uri, headers: HeaderMap) -> Response {
     }
 }
 
-async fn method_not_allowed() -> Response {
+async fn method_not_allowed(uri: Uri) -> Response {
+    if is_taxii_path(&uri) {
+        return taxii::fallback(uri.path(), true);
+    }
     ApiError::method_not_allowed().into_response()
+}
+
+fn is_taxii_path(uri: &Uri) -> bool {
+    uri.path() == "/taxii2" || uri.path().starts_with("/taxii2/")
 }
 
 fn wants_html(uri: &Uri, headers: &HeaderMap) -> bool {

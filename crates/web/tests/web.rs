@@ -10,6 +10,8 @@
 #[path = "web/common.rs"]
 mod common;
 
+#[path = "web/access_matrix.rs"]
+mod access_matrix;
 #[path = "web/api.rs"]
 mod api;
 #[path = "web/auth.rs"]
@@ -18,5 +20,9 @@ mod auth;
 mod bad_input;
 #[path = "web/contract.rs"]
 mod contract;
+#[path = "web/interop.rs"]
+mod interop;
+#[path = "web/taxii.rs"]
+mod taxii;
 #[path = "web/ui.rs"]
 mod ui;

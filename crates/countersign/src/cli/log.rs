@@ -72,7 +72,12 @@ pub struct ConsistencyArgs {
     #[command(flatten)]
     pub data: DataArg,
     /// The older checkpoint (a file as `log checkpoint` prints it).
-    #[arg(long, value_name = "FILE", required_unless_present = "old_size", conflicts_with = "old_size")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "old_size",
+        conflicts_with = "old_size"
+    )]
     pub old: Option<PathBuf>,
     /// The older tree size instead of a checkpoint file.
     #[arg(long)]
@@ -118,8 +123,9 @@ pub async fn run(cmd: LogCommand) -> anyhow::Result<()> {
 
 fn emit(out: Option<&PathBuf>, text: &str) -> anyhow::Result<()> {
     match out {
-        Some(path) => std::fs::write(path, text)
-            .with_context(|| format!("cannot write {}", path.display())),
+        Some(path) => {
+            std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+        }
         None => {
             print!("{text}");
             Ok(())
@@ -220,9 +226,10 @@ async fn torture(args: TortureArgs) -> anyhow::Result<()> {
     let mut published = node.log_watch();
     let watcher = tokio::spawn(async move {
         loop {
-            let line = published.borrow_and_update().as_ref().map(|cp| {
-                format!("checkpoint {} {}\n", cp.size, B64.encode(cp.root))
-            });
+            let line = published
+                .borrow_and_update()
+                .as_ref()
+                .map(|cp| format!("checkpoint {} {}\n", cp.size, B64.encode(cp.root)));
             if let Some(line) = line
                 && say(&line).is_err()
             {

@@ -133,8 +133,7 @@ fn open_checkpoint(
         .map_err(|e| NodeError::invalid(format!("{what} is not a signed note: {e}")))?;
     Checkpoint::parse(&text)
         .map_err(|e| NodeError::invalid(format!("{what} is not a checkpoint: {e}")))?;
-    Ok(Checkpoint::open(note, keys)
-        .map_err(|e| failed(format!("{what} does not verify: {e}")))?)
+    Ok(Checkpoint::open(note, keys).map_err(|e| failed(format!("{what} does not verify: {e}")))?)
 }
 
 fn signers(opened: &OpenedNote) -> String {
@@ -200,7 +199,9 @@ fn verify_consistency_body(args: &VerifyArgs, text: &str) -> anyhow::Result<()> 
         .map_err(|e| NodeError::invalid(format!("malformed consistency proof: {e}")))?;
     let (new, _) = open_checkpoint(&body.checkpoint, keys, "the newer checkpoint")?;
     let old_path = args.old.as_ref().ok_or_else(|| {
-        NodeError::invalid("give the older checkpoint with --old FILE: the proof is checked against its root")
+        NodeError::invalid(
+            "give the older checkpoint with --old FILE: the proof is checked against its root",
+        )
     })?;
     let old_text = read(old_path)?;
     let (old, _) = open_checkpoint(&old_text, keys, "the older checkpoint")?;
@@ -277,7 +278,11 @@ fn verify_tlog_proof(args: &VerifyArgs, text: &str) -> anyhow::Result<()> {
     };
     let (cp, opened) = proof
         .verify(&leaf_hash(&leaf_data(&id)), None, keys)
-        .map_err(|e| failed(format!("the tlog-proof does not verify for envelope {id}: {e}")))?;
+        .map_err(|e| {
+            failed(format!(
+                "the tlog-proof does not verify for envelope {id}: {e}"
+            ))
+        })?;
     println!("OK: envelope {id} is entry {} of the log", proof.index);
     println!("  checkpoint of {}", describe(&cp));
     println!("  signed by {}", signers(&opened));

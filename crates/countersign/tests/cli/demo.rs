@@ -80,3 +80,67 @@ fn demo_serves_on_loopback_and_prints_a_login() {
     child.wait().unwrap();
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
 }
+
+/// Every STIX object the demo's evidence holds, as its TAXII server serves
+/// it to each demo user, passes stix2-validator 3.2.0 (and `stix2.parse`).
+/// Skipped with a notice unless `COUNTERSIGN_INTEROP_VENV` is set.
+#[test]
+fn demo_evidence_passes_stix2_validator() {
+    let Some(venv) = std::env::var_os("COUNTERSIGN_INTEROP_VENV") else {
+        eprintln!(
+            "SKIPPED demo evidence validation: set COUNTERSIGN_INTEROP_VENV to a venv with \
+             taxii2-client 2.3.0, stix2 3.0.2 and stix2-validator 3.2.0 (./test.sh does)"
+        );
+        return;
+    };
+    let mut child = Command::new(bin())
+        .args(["demo", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut url = None;
+    let mut logins = Vec::new();
+    for line in BufReader::new(child.stdout.take().unwrap())
+        .lines()
+        .take(40)
+    {
+        let line = line.unwrap();
+        if let Some(u) = line.strip_prefix("open ") {
+            url = Some(u.trim().trim_end_matches('/').to_owned());
+        }
+        if let Some((user, password)) = line
+            .strip_prefix("login: ")
+            .and_then(|l| l.split_once(" / "))
+        {
+            logins.push((user.to_owned(), password.to_owned()));
+        }
+        if line.starts_with("(Ctrl-C") {
+            break;
+        }
+    }
+    let url = url.expect("demo printed no URL");
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../web/tests/interop/taxii_walk.py");
+    let python = std::path::PathBuf::from(venv).join("bin/python");
+    let mut failures = Vec::new();
+    for (user, password) in &logins {
+        let out = Command::new(&python)
+            .arg(&script)
+            .args([&url, user, password, "validate-only"])
+            .output()
+            .unwrap();
+        eprintln!("{user}: {}", String::from_utf8_lossy(&out.stdout).trim());
+        if !out.status.success() {
+            failures.push(format!(
+                "{user}: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(logins.len() >= 2, "demo printed too few logins");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -57,7 +57,9 @@ fn parse_lines(bytes: &[u8]) -> Printed {
                 let root: Hash = B64.decode(root).unwrap().try_into().unwrap();
                 p.published.push((size.parse().unwrap(), root));
             }
-            [index, id] => p.acked.push((index.parse().unwrap(), EnvelopeId::parse(id).unwrap())),
+            [index, id] => p
+                .acked
+                .push((index.parse().unwrap(), EnvelopeId::parse(id).unwrap())),
             _ => panic!("unexpected torture output {line:?}"),
         }
     }
@@ -87,7 +89,11 @@ async fn check(
     let text = node.log_checkpoint().await.unwrap();
     let (cp, _) = Checkpoint::open(&text, std::slice::from_ref(vkey)).unwrap();
     for (size, root) in earlier {
-        let proof = if *size <= cp.size { node.log_consistency(*size, cp.size).await.unwrap() } else { Vec::new() };
+        let proof = if *size <= cp.size {
+            node.log_consistency(*size, cp.size).await.unwrap()
+        } else {
+            Vec::new()
+        };
         assert!(
             consistent((*size, *root), &cp, &proof),
             "checkpoint at size {} is not consistent with the published one at size {size}",
@@ -103,10 +109,17 @@ async fn check(
     let mut entries = BTreeMap::new();
     for b in bundles {
         let Some(bundle) = Bundle::at_size(b, cp.size) else {
-            panic!("acknowledged entries in bundle {b} beyond the log's size {}", cp.size);
+            panic!(
+                "acknowledged entries in bundle {b} beyond the log's size {}",
+                cp.size
+            );
         };
         let data = node.log_tile(&bundle.path()).await.unwrap().unwrap();
-        for (k, e) in decode_bundle_for(&bundle, &data).unwrap().into_iter().enumerate() {
+        for (k, e) in decode_bundle_for(&bundle, &data)
+            .unwrap()
+            .into_iter()
+            .enumerate()
+        {
             entries.insert(bundle.start() + k as u64, e);
         }
     }
@@ -126,10 +139,19 @@ async fn check(
     if full {
         let hashes: Vec<Hash> = (0..cp.size).map(|i| leaf_hash(&entries[&i])).collect();
         let tree = MemoryTree::from_leaf_hashes(&hashes);
-        assert_eq!(tree.root(), cp.root, "the entries do not hash to the checkpoint's root");
+        assert_eq!(
+            tree.root(),
+            cp.root,
+            "the entries do not hash to the checkpoint's root"
+        );
         for t in tiles_for_size(cp.size) {
             let data = node.log_tile(&t.path()).await.unwrap().unwrap();
-            assert_eq!(data, countersign_tlog::tile::read_tile(&t, &tree).unwrap(), "{}", t.path());
+            assert_eq!(
+                data,
+                countersign_tlog::tile::read_tile(&t, &tree).unwrap(),
+                "{}",
+                t.path()
+            );
         }
     }
     cp
@@ -137,7 +159,11 @@ async fn check(
 
 #[test]
 fn sigkill_while_appending_loses_nothing_acknowledged() {
-    let trials = if std::env::var("COUNTERSIGN_SOAK").is_ok_and(|v| v == "1") { 1000 } else { 100 };
+    let trials = if std::env::var("COUNTERSIGN_SOAK").is_ok_and(|v| v == "1") {
+        1000
+    } else {
+        100
+    };
     let seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -147,17 +173,29 @@ fn sigkill_while_appending_loses_nothing_acknowledged() {
     let mut rng = Rng(seed);
     let tmp = tempfile::tempdir().unwrap();
     let dir = init(tmp.path(), "cert-a");
-    let vkey = VerifierKey::parse(run(&["log", "vkey", "--data", &dir]).ok().stdout.trim()).unwrap();
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let vkey =
+        VerifierKey::parse(run(&["log", "vkey", "--data", &dir]).ok().stdout.trim()).unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     let started = Instant::now();
     let mut acked: BTreeMap<u64, EnvelopeId> = BTreeMap::new();
     let mut last: Option<(u64, Hash)> = None;
     let mut killed_mid_run = 0;
     for trial in 0..trials {
         let count = 50 + rng.below(3000);
-        let concurrency = 1 + rng.below(48);
+        let concurrency = 1 + rng.below(256);
         let mut child = Command::new(bin())
-            .args(["log", "torture", "--data", &dir, "--count", &count.to_string()])
+            .args([
+                "log",
+                "torture",
+                "--data",
+                &dir,
+                "--count",
+                &count.to_string(),
+            ])
             .args(["--concurrency", &concurrency.to_string()])
             .env_remove("COUNTERSIGN_DATA")
             .stdout(Stdio::piped())
@@ -204,5 +242,8 @@ fn sigkill_while_appending_loses_nothing_acknowledged() {
         last.map_or(0, |l| l.0),
         started.elapsed().as_secs_f64()
     );
-    assert!(killed_mid_run > trials / 2, "most trials should be killed while appending");
+    assert!(
+        killed_mid_run > trials / 2,
+        "most trials should be killed while appending"
+    );
 }

@@ -19,7 +19,13 @@ fn tampered(text: &str) -> Vec<(usize, String)> {
             let chars: Vec<char> = line.chars().collect();
             let mid = chars.len() / 2;
             let c = chars[mid];
-            let with = if c == 'A' { 'B' } else if c == '1' { '2' } else { 'A' };
+            let with = if c == 'A' {
+                'B'
+            } else if c == '1' {
+                '2'
+            } else {
+                'A'
+            };
             chars
                 .iter()
                 .enumerate()
@@ -47,41 +53,90 @@ fn proofs_and_checkpoints_verify_offline_and_tampering_is_caught() {
     let tmp = tempfile::tempdir().unwrap();
     let a = init(tmp.path(), "cert-aurelia");
     let b = init(tmp.path(), "ncsc-borealis");
-    let vkey = run(&["log", "vkey", "--data", &a]).ok().stdout.trim().to_owned();
+    let vkey = run(&["log", "vkey", "--data", &a])
+        .ok()
+        .stdout
+        .trim()
+        .to_owned();
     assert!(vkey.starts_with("countersign/cert-aurelia+"), "{vkey}");
-    let other_vkey = run(&["log", "vkey", "--data", &b]).ok().stdout.trim().to_owned();
+    let other_vkey = run(&["log", "vkey", "--data", &b])
+        .ok()
+        .stdout
+        .trim()
+        .to_owned();
     let witness = run(&["log", "vkey", "--data", &a, "--witness"]).ok().stdout;
-    assert!(witness.starts_with("countersign/cert-aurelia/witness+"), "{witness}");
+    assert!(
+        witness.starts_with("countersign/cert-aurelia/witness+"),
+        "{witness}"
+    );
 
     // The entry A exports names its log key, so peers learn it.
-    let entry = run(&["party", "export", "--data", &a, "cert-aurelia"]).ok().stdout;
+    let entry = run(&["party", "export", "--data", &a, "cert-aurelia"])
+        .ok()
+        .stdout;
     assert!(entry.contains(&vkey), "{entry}");
 
-    // Two envelopes in A's log: notifications to itself.
+    // Two envelopes in A's log: notifications to B, whose entry A imports.
+    let b_entry = write(
+        tmp.path(),
+        "b.json",
+        &run(&["party", "export", "--data", &b, "ncsc-borealis"])
+            .ok()
+            .stdout,
+    );
+    run(&["party", "import", "--data", &a, &b_entry]).ok();
     let mut ids = Vec::new();
     for title in ["first", "second"] {
         let out = run(&[
-            "notify", "--data", &a, "--to", "cert-aurelia", "--title", title, "--category",
+            "notify",
+            "--data",
+            &a,
+            "--to",
+            "ncsc-borealis",
+            "--title",
+            title,
+            "--category",
             "other/undetermined",
         ])
         .ok();
         ids.push(out.stdout.trim().to_owned());
     }
-    let cp1 = write(tmp.path(), "cp1", &run(&["log", "checkpoint", "--data", &a]).ok().stdout);
+    let cp1 = write(
+        tmp.path(),
+        "cp1",
+        &run(&["log", "checkpoint", "--data", &a]).ok().stdout,
+    );
     let out = run(&["verify", &cp1, "--key", &vkey]).ok();
-    assert!(out.stdout.contains("OK: checkpoint of countersign/cert-aurelia at size 2"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("OK: checkpoint of countersign/cert-aurelia at size 2"),
+        "{}",
+        out.stdout
+    );
 
     // A tlog-proof for the second envelope, checked against its id and its file.
     let proof = tmp.path().join("proof");
     let proof_s = proof.to_str().unwrap();
-    run(&["log", "prove", "--data", &a, "--id", &ids[1], "--out", proof_s]).ok();
+    run(&[
+        "log", "prove", "--data", &a, "--id", &ids[1], "--out", proof_s,
+    ])
+    .ok();
     let out = run(&["verify", proof_s, "--key", &vkey, "--id", &ids[1]]).ok();
-    assert!(out.stdout.contains(&format!("OK: envelope {} is entry 1 of the log", ids[1])), "{}", out.stdout);
-    let envelope = run(&["show", "--data", &a, &ids[1], "--envelope"]).ok().stdout;
+    assert!(
+        out.stdout
+            .contains(&format!("OK: envelope {} is entry 1 of the log", ids[1])),
+        "{}",
+        out.stdout
+    );
+    let envelope = run(&["show", "--data", &a, &ids[1], "--envelope"])
+        .ok()
+        .stdout;
     let env_file = write(tmp.path(), "envelope.json", &envelope);
     run(&["verify", proof_s, "--key", &vkey, "--envelope", &env_file]).ok();
     // Printed to standard output, the same proof.
-    let printed = run(&["log", "prove", "--data", &a, "--id", &ids[1]]).ok().stdout;
+    let printed = run(&["log", "prove", "--data", &a, "--id", &ids[1]])
+        .ok()
+        .stdout;
     assert_eq!(printed, std::fs::read_to_string(&proof).unwrap());
 
     // Wrong entry, wrong key, no key, no entry named.
@@ -98,25 +153,52 @@ fn proofs_and_checkpoints_verify_offline_and_tampering_is_caught() {
     let text = std::fs::read_to_string(&proof).unwrap();
     for (i, t) in tampered(&text) {
         let f = write(tmp.path(), "tampered-proof", &t);
-        rejected(run(&["verify", &f, "--key", &vkey, "--id", &ids[1]]), &format!("proof line {i}"));
+        rejected(
+            run(&["verify", &f, "--key", &vkey, "--id", &ids[1]]),
+            &format!("proof line {i}"),
+        );
     }
     let cp_text = std::fs::read_to_string(&cp1).unwrap();
     for (i, t) in tampered(&cp_text) {
         let f = write(tmp.path(), "tampered-cp", &t);
-        rejected(run(&["verify", &f, "--key", &vkey]), &format!("checkpoint line {i}"));
+        rejected(
+            run(&["verify", &f, "--key", &vkey]),
+            &format!("checkpoint line {i}"),
+        );
     }
 
     // The log grows; the newer checkpoint is consistent with the older.
     run(&["log", "torture", "--data", &a, "--count", "300"]).ok();
-    let cp2 = write(tmp.path(), "cp2", &run(&["log", "checkpoint", "--data", &a]).ok().stdout);
+    let cp2 = write(
+        tmp.path(),
+        "cp2",
+        &run(&["log", "checkpoint", "--data", &a]).ok().stdout,
+    );
     let cons = tmp.path().join("cons");
     let cons_s = cons.to_str().unwrap();
-    run(&["log", "consistency", "--data", &a, "--old", &cp1, "--out", cons_s]).ok();
+    run(&[
+        "log",
+        "consistency",
+        "--data",
+        &a,
+        "--old",
+        &cp1,
+        "--out",
+        cons_s,
+    ])
+    .ok();
     let out = run(&["verify", cons_s, "--old", &cp1, "--key", &vkey]).ok();
     assert!(out.stdout.contains("at size 302, root"), "{}", out.stdout);
-    assert!(out.stdout.contains("is consistent with the one at size 2"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("is consistent with the one at size 2"),
+        "{}",
+        out.stdout
+    );
     // The same with the newer checkpoint and the proof given apart.
-    run(&["verify", &cp2, "--old", &cp1, "--proof", cons_s, "--key", &vkey]).ok();
+    run(&[
+        "verify", &cp2, "--old", &cp1, "--proof", cons_s, "--key", &vkey,
+    ])
+    .ok();
     let lines: String = std::fs::read_to_string(&cons)
         .unwrap()
         .lines()
@@ -125,20 +207,49 @@ fn proofs_and_checkpoints_verify_offline_and_tampering_is_caught() {
         .map(|l| format!("{l}\n"))
         .collect();
     let bare = write(tmp.path(), "bare-proof", &lines);
-    run(&["verify", &cp2, "--old", &cp1, "--proof", &bare, "--key", &vkey]).ok();
+    run(&[
+        "verify", &cp2, "--old", &cp1, "--proof", &bare, "--key", &vkey,
+    ])
+    .ok();
     // A proof from a size the older checkpoint does not have.
-    run(&["log", "consistency", "--data", &a, "--old-size", "1", "--out", cons_s]).ok();
+    run(&[
+        "log",
+        "consistency",
+        "--data",
+        &a,
+        "--old-size",
+        "1",
+        "--out",
+        cons_s,
+    ])
+    .ok();
     run(&["verify", cons_s, "--old", &cp1, "--key", &vkey]).fails(5, "starts at size 1");
-    run(&["log", "consistency", "--data", &a, "--old", &cp1, "--out", cons_s]).ok();
+    run(&[
+        "log",
+        "consistency",
+        "--data",
+        &a,
+        "--old",
+        &cp1,
+        "--out",
+        cons_s,
+    ])
+    .ok();
     // Old and new swapped, another log's key, a missing --old.
-    run(&["verify", &cp1, "--old", &cp2, "--proof", &bare, "--key", &vkey]).fails(3, "larger");
+    run(&[
+        "verify", &cp1, "--old", &cp2, "--proof", &bare, "--key", &vkey,
+    ])
+    .fails(3, "larger");
     run(&["verify", cons_s, "--old", &cp1, "--key", &other_vkey]).fails(5, "does not verify");
     run(&["verify", cons_s, "--key", &vkey]).fails(3, "--old");
     // Every line of the consistency proof matters.
     let text = std::fs::read_to_string(&cons).unwrap();
     for (i, t) in tampered(&text) {
         let f = write(tmp.path(), "tampered-cons", &t);
-        rejected(run(&["verify", &f, "--old", &cp1, "--key", &vkey]), &format!("consistency line {i}"));
+        rejected(
+            run(&["verify", &f, "--old", &cp1, "--key", &vkey]),
+            &format!("consistency line {i}"),
+        );
     }
     // No split views on a node that witnessed nothing.
     let out = run(&["log", "split-views", "--data", &a]).ok();

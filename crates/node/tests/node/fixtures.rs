@@ -1,22 +1,22 @@
 //! Test nodes and notifications.
 
 use countersign_core::access::Role;
+use countersign_core::ids::EnvelopeId;
 use countersign_core::ids::PartyId;
 use countersign_core::notification::{Notification, Severity};
 use countersign_core::party::PartyKind;
 use countersign_core::taxonomy::Category;
 use countersign_core::tlp::Tlp;
 use countersign_node::access::Viewer;
-use countersign_core::ids::EnvelopeId;
 use countersign_node::datadir::{DataDir, NodeConfig};
 use countersign_node::log::leaf_data;
+use countersign_node::notify::NotifyRequest;
+use countersign_node::{InitOptions, Node, now};
 use countersign_tlog::merkle::{MemoryTree, leaf_hash, root_at, verify_consistency};
 use countersign_tlog::tile::{
     Bundle, Tile, TileHashReader, decode_bundle_for, read_tile, tiles_for_size,
 };
 use countersign_tlog::{Checkpoint, VerifierKey};
-use countersign_node::notify::NotifyRequest;
-use countersign_node::{InitOptions, Node, now};
 
 pub fn pid(s: &str) -> PartyId {
     PartyId::parse(s).unwrap()
@@ -236,7 +236,11 @@ pub async fn audit(
     assert_eq!(entries.len() as u64, size);
     let hashes: Vec<_> = entries.iter().map(|e| leaf_hash(e)).collect();
     let tree = MemoryTree::from_leaf_hashes(&hashes);
-    assert_eq!(tree.root(), cp.root, "entries do not hash to the checkpoint root at size {size}");
+    assert_eq!(
+        tree.root(),
+        cp.root,
+        "entries do not hash to the checkpoint root at size {size}"
+    );
     let mut tiles = std::collections::BTreeMap::new();
     for t in tiles_for_size(size) {
         let data = node
@@ -261,10 +265,18 @@ pub async fn audit(
         let entry = entries
             .get(*i as usize)
             .unwrap_or_else(|| panic!("acknowledged index {i} is beyond size {size}"));
-        assert_eq!(entry, &leaf_data(id), "entry {i} is not the acknowledged leaf");
+        assert_eq!(
+            entry,
+            &leaf_data(id),
+            "entry {i} is not the acknowledged leaf"
+        );
     }
     if let Some(prev) = previous {
-        assert!(prev.size <= size, "the log shrank from {} to {size}", prev.size);
+        assert!(
+            prev.size <= size,
+            "the log shrank from {} to {size}",
+            prev.size
+        );
         let proof = node.log_consistency(prev.size, size).await.unwrap();
         if prev.size == size {
             assert_eq!(prev.root, cp.root, "two roots at size {size}");

@@ -36,7 +36,11 @@ async fn join_in_order<T>(mut futs: Vec<Pin<Box<dyn Future<Output = T> + Send + 
                 }
             }
         }
-        if pending { Poll::Pending } else { Poll::Ready(()) }
+        if pending {
+            Poll::Pending
+        } else {
+            Poll::Ready(())
+        }
     })
     .await;
     out.into_iter().map(|v| v.unwrap()).collect()
@@ -61,13 +65,20 @@ async fn notify_returns_the_index_and_the_proof_verifies_offline() {
     assert_eq!(node.log_origin(), "countersign/cert-a");
     assert_eq!(vkey.name(), "countersign/cert-a");
     // An empty log has a signed checkpoint of size 0 from the start.
-    let (cp0, _) = Checkpoint::open(&node.log_checkpoint().await.unwrap(), &[vkey.clone()]).unwrap();
+    let (cp0, _) = Checkpoint::open(
+        &node.log_checkpoint().await.unwrap(),
+        std::slice::from_ref(&vkey),
+    )
+    .unwrap();
     assert_eq!(cp0.size, 0);
 
     let mut ids = Vec::new();
     for i in 0..5 {
         let d = node
-            .notify(&user("cert-a", Role::Analyst), request("cert-a", "cert-b", Tlp::Green, &format!("n{i}")))
+            .notify(
+                &user("cert-a", Role::Analyst),
+                request("cert-a", "cert-b", Tlp::Green, &format!("n{i}")),
+            )
             .await
             .unwrap();
         assert_eq!(d.log_index, Some(i));
@@ -81,17 +92,57 @@ async fn notify_returns_the_index_and_the_proof_verifies_offline() {
         // Through the file form, with nothing but the log's public key.
         let back = TlogProof::parse(&proof.to_text()).unwrap();
         let (cp, _) = back
-            .verify(&leaf_hash(&leaf_data(id)), Some(node.log_origin()), &[vkey.clone()])
+            .verify(
+                &leaf_hash(&leaf_data(id)),
+                Some(node.log_origin()),
+                std::slice::from_ref(&vkey),
+            )
             .unwrap();
         assert_eq!(cp.size, 5);
+        // What a receipt carries verifies as one (core's check).
+        let receipt = countersign_core::receipt::Receipt {
+            received: *id,
+            received_at: countersign_node::now(),
+            proof: proof.to_text(),
+        };
+        let checked = receipt
+            .verify_proof(id, Some(node.log_origin()), &vkey)
+            .unwrap();
+        assert_eq!(checked.index, i as u64);
         // Not for another envelope.
         let other = ids[(i + 1) % ids.len()];
-        assert!(back.verify(&leaf_hash(&leaf_data(&other)), None, &[vkey.clone()]).is_err());
+        assert!(
+            back.verify(
+                &leaf_hash(&leaf_data(&other)),
+                None,
+                std::slice::from_ref(&vkey)
+            )
+            .is_err()
+        );
     }
     let unknown = random_id();
-    assert_eq!(node.log_prove(&unknown).await.unwrap_err().kind, NodeErrorKind::NotFound);
-    let view = audit(&node, &vkey, &ids.iter().copied().enumerate().map(|(i, id)| (i as u64, id)).collect(), Some(&cp0)).await;
-    assert_eq!(view.entries.iter().map(|e| leaf_id(e).unwrap()).collect::<Vec<_>>(), ids);
+    assert_eq!(
+        node.log_prove(&unknown).await.unwrap_err().kind,
+        NodeErrorKind::NotFound
+    );
+    let view = audit(
+        &node,
+        &vkey,
+        &ids.iter()
+            .copied()
+            .enumerate()
+            .map(|(i, id)| (i as u64, id))
+            .collect(),
+        Some(&cp0),
+    )
+    .await;
+    assert_eq!(
+        view.entries
+            .iter()
+            .map(|e| leaf_id(e).unwrap())
+            .collect::<Vec<_>>(),
+        ids
+    );
 }
 
 #[tokio::test]
@@ -113,33 +164,77 @@ async fn tiles_are_served_by_path_full_and_partial() {
     let older = node.log_tile("tile/0/001.p/7").await.unwrap().unwrap();
     assert_eq!(older, full[..7 * 32]);
     let level1 = node.log_tile("tile/1/000.p/2").await.unwrap().unwrap();
-    assert_eq!(&level1[32..], &tree.stored(countersign_tlog::merkle::Subtree { level: 8, index: 1 }).unwrap());
-    let bundle = node.log_tile("tile/entries/000.p/3").await.unwrap().unwrap();
+    assert_eq!(
+        &level1[32..],
+        &tree
+            .stored(countersign_tlog::merkle::Subtree { level: 8, index: 1 })
+            .unwrap()
+    );
+    let bundle = node
+        .log_tile("tile/entries/000.p/3")
+        .await
+        .unwrap()
+        .unwrap();
     let entries = countersign_tlog::tile::decode_bundle(&bundle).unwrap();
     assert_eq!(entries, ids[..3].iter().map(leaf_data).collect::<Vec<_>>());
     // Beyond the tree, or wider than stored: nothing.
-    for missing in ["tile/0/002", "tile/0/003.p/1", "tile/0/002.p/189", "tile/1/000", "tile/2/000.p/1", "tile/entries/003.p/1"] {
+    for missing in [
+        "tile/0/002",
+        "tile/0/003.p/1",
+        "tile/0/002.p/189",
+        "tile/1/000",
+        "tile/2/000.p/1",
+        "tile/entries/003.p/1",
+    ] {
         assert_eq!(node.log_tile(missing).await.unwrap(), None, "{missing}");
     }
     // Not tile paths at all.
-    for bad in ["", "tile/0/1", "tile/0/002.p/0", "tile/x/000", "checkpoint", "tile/0/002.p/256", "tile/entries/x000/001"] {
-        assert_eq!(node.log_tile(bad).await.unwrap_err().kind, NodeErrorKind::Invalid, "{bad:?}");
+    for bad in [
+        "",
+        "tile/0/1",
+        "tile/0/002.p/0",
+        "tile/x/000",
+        "checkpoint",
+        "tile/0/002.p/256",
+        "tile/entries/x000/001",
+    ] {
+        assert_eq!(
+            node.log_tile(bad).await.unwrap_err().kind,
+            NodeErrorKind::Invalid,
+            "{bad:?}"
+        );
     }
     // Consistency proofs between any two sizes verify.
     for (a, b) in [(1, 700), (256, 700), (300, 699), (699, 700), (5, 5)] {
         let proof = node.log_consistency(a, b).await.unwrap();
         if a < b {
-            verify_consistency(a, b, &proof, &tree.root_at(a).unwrap(), &tree.root_at(b).unwrap()).unwrap();
+            verify_consistency(
+                a,
+                b,
+                &proof,
+                &tree.root_at(a).unwrap(),
+                &tree.root_at(b).unwrap(),
+            )
+            .unwrap();
         } else {
             assert!(proof.is_empty());
         }
     }
-    assert_eq!(node.log_consistency(3, 2).await.unwrap_err().kind, NodeErrorKind::Invalid);
-    assert_eq!(node.log_consistency(3, 701).await.unwrap_err().kind, NodeErrorKind::Invalid);
+    assert_eq!(
+        node.log_consistency(3, 2).await.unwrap_err().kind,
+        NodeErrorKind::Invalid
+    );
+    assert_eq!(
+        node.log_consistency(3, 701).await.unwrap_err().kind,
+        NodeErrorKind::Invalid
+    );
     // A proof by index.
     let p = node.log_prove_index(513).await.unwrap();
     p.verify(&leaves[513], None, &[node.log_vkey()]).unwrap();
-    assert_eq!(node.log_prove_index(700).await.unwrap_err().kind, NodeErrorKind::NotFound);
+    assert_eq!(
+        node.log_prove_index(700).await.unwrap_err().kind,
+        NodeErrorKind::NotFound
+    );
 }
 
 #[tokio::test]
@@ -229,14 +324,20 @@ async fn a_state_behind_the_published_checkpoint_is_refused_not_forked() {
     let rolled = Node::with_backends(
         node.data_dir().clone(),
         node.config().clone(),
-        Arc::new(RolledBack { inner: node.store().clone(), state: early }),
+        Arc::new(RolledBack {
+            inner: node.store().clone(),
+            state: early,
+        }),
         node.blobs().clone(),
     )
     .unwrap();
     let err = rolled.log_append_synthetic(&random_id()).await.unwrap_err();
     assert_eq!(err.kind, NodeErrorKind::Internal);
     assert!(err.message.contains("ahead of the tree"), "{}", err.message);
-    assert_eq!(rolled.log_sync().await.unwrap_err().kind, NodeErrorKind::Internal);
+    assert_eq!(
+        rolled.log_sync().await.unwrap_err().kind,
+        NodeErrorKind::Internal
+    );
     // Nothing was signed or written.
     assert_eq!(node.log_checkpoint().await.unwrap(), published);
     assert_eq!(node.store().log_state().await.unwrap().size, 5);
@@ -249,11 +350,25 @@ async fn a_log_key_that_did_not_sign_the_published_checkpoint_is_refused() {
     let node = bare_node(&root, |_| {}).await;
     append_all(&node, &[random_id()]).await;
     drop(node);
-    // The key file is lost and a new one would be made: the log refuses to
-    // go on under a key its published checkpoint was not signed with.
+    // The key file is lost: no new one is made for a log that published.
+    let saved = std::fs::read(root.join("log.key")).unwrap();
     std::fs::remove_file(root.join("log.key")).unwrap();
     let err = Node::open(DataDir::new(&root)).await.err().unwrap();
-    assert!(err.message.contains("does not verify with the log key"), "{}", err.message);
+    assert!(err.message.contains("restore the file"), "{}", err.message);
+    assert!(!root.join("log.key").exists());
+    // Another key in its place: the log refuses to go on under a key its
+    // published checkpoint was not signed with.
+    let other = countersign_tlog::SignerKey::generate("countersign/cert-a").unwrap();
+    std::fs::write(root.join("log.key"), other.to_private_string()).unwrap();
+    let err = Node::open(DataDir::new(&root)).await.err().unwrap();
+    assert!(
+        err.message.contains("does not verify with the log key"),
+        "{}",
+        err.message
+    );
+    // The right key back: all is well.
+    std::fs::write(root.join("log.key"), saved).unwrap();
+    Node::open(DataDir::new(&root)).await.unwrap();
 }
 
 #[tokio::test]
@@ -292,7 +407,9 @@ async fn envelopes_stored_without_a_leaf_get_one_at_open() {
     assert_eq!(node.store().log_index(&env.id()).await.unwrap(), Some(0));
     assert!(node.store().log_pending(10).await.unwrap().is_empty());
     let proof = node.log_prove(&env.id()).await.unwrap();
-    proof.verify(&leaf_hash(&leaf_data(&env.id())), None, &[node.log_vkey()]).unwrap();
+    proof
+        .verify(&leaf_hash(&leaf_data(&env.id())), None, &[node.log_vkey()])
+        .unwrap();
 }
 
 #[tokio::test]
@@ -306,8 +423,16 @@ async fn the_published_checkpoint_is_watched() {
     assert_eq!(rx.borrow().as_ref().map(|c| c.size), Some(2));
 }
 
-fn batching_case(max_batch: usize, delay_ms: u64, groups: Vec<(usize, u64)>) -> std::result::Result<(), TestCaseError> {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+fn batching_case(
+    max_batch: usize,
+    delay_ms: u64,
+    groups: Vec<(usize, u64)>,
+) -> std::result::Result<(), TestCaseError> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async move {
         let tmp = tempfile::tempdir().unwrap();
         let node = bare_node(&tmp.path().join("n"), |c| {
@@ -325,8 +450,17 @@ fn batching_case(max_batch: usize, delay_ms: u64, groups: Vec<(usize, u64)>) -> 
         }
         // Indexes are the submission order, as sequential appends give.
         prop_assert_eq!(got, (0..ids.len() as u64).collect::<Vec<_>>());
-        let sequential = MemoryTree::from_leaf_hashes(&ids.iter().map(|id| leaf_hash(&leaf_data(id))).collect::<Vec<_>>());
-        let acked = ids.iter().copied().enumerate().map(|(i, id)| (i as u64, id)).collect();
+        let sequential = MemoryTree::from_leaf_hashes(
+            &ids.iter()
+                .map(|id| leaf_hash(&leaf_data(id)))
+                .collect::<Vec<_>>(),
+        );
+        let acked = ids
+            .iter()
+            .copied()
+            .enumerate()
+            .map(|(i, id)| (i as u64, id))
+            .collect();
         let view = audit(&node, &node.log_vkey(), &acked, None).await;
         prop_assert_eq!(view.checkpoint.root, sequential.root());
         Ok(())
@@ -356,4 +490,37 @@ fn leaves_name_envelopes() {
     assert!(data.starts_with(b"countersign/leaf/v1\n"));
     assert_eq!(data.len(), 20 + 64 + 1);
     assert_eq!(leaf_id(&data), Some(id));
+}
+
+#[tokio::test]
+async fn a_configuration_from_before_the_log_gets_a_log_and_its_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("old");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(
+        root.join("countersign.json"),
+        r#"{"default_party": "cert-a", "listen": "127.0.0.1:0", "database": "sqlite:countersign.db"}"#,
+    )
+    .unwrap();
+    let node = Node::open(DataDir::new(&root)).await.unwrap();
+    assert_eq!(node.log_origin(), "countersign/cert-a");
+    assert_eq!(node.log_vkey().name(), "countersign/cert-a");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for key in ["log.key", "witness.key"] {
+            let mode = std::fs::metadata(root.join(key))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "{key}");
+        }
+    }
+    // The same key on the next open.
+    let vkey = node.log_vkey();
+    drop(node);
+    assert_eq!(
+        Node::open(DataDir::new(&root)).await.unwrap().log_vkey(),
+        vkey
+    );
 }

@@ -116,7 +116,11 @@ impl Store for Flaky {
     async fn get_envelope(&self, id: &EnvelopeId) -> Result<Option<StoredEnvelope>> {
         self.inner.get_envelope(id).await
     }
-    async fn list_notifications(&self, f: &NotificationFilter, p: &PageRequest) -> Result<Page<NotificationRow>> {
+    async fn list_notifications(
+        &self,
+        f: &NotificationFilter,
+        p: &PageRequest,
+    ) -> Result<Page<NotificationRow>> {
         self.inner.list_notifications(f, p).await
     }
     async fn get_notification(&self, id: &EnvelopeId) -> Result<Option<NotificationRow>> {
@@ -183,22 +187,45 @@ async fn step(node: &Node, appends: usize, notify: bool, acked: &mut Acked) {
 
 /// Re-opens the directory (a restart) and audits the whole log; also every
 /// stored notification must have its leaf at its recorded index.
-async fn reopen_and_audit(root: &std::path::Path, vkey: &VerifierKey, acked: &Acked, last: &mut Option<Checkpoint>) {
+async fn reopen_and_audit(
+    root: &std::path::Path,
+    vkey: &VerifierKey,
+    acked: &Acked,
+    last: &mut Option<Checkpoint>,
+) {
     let node = Node::open(DataDir::new(root)).await.unwrap();
     let view = audit(&node, vkey, &acked.entries, last.as_ref()).await;
     let page = node
-        .list_notifications(&Viewer::Operator, Default::default(), PageRequest { limit: 500, cursor: None })
+        .list_notifications(
+            &Viewer::Operator,
+            Default::default(),
+            PageRequest {
+                limit: 500,
+                cursor: None,
+            },
+        )
         .await
         .unwrap();
     for n in page.items {
-        let i = node.get_notification(&Viewer::Operator, &n.id).await.unwrap().log_index;
+        let i = node
+            .get_notification(&Viewer::Operator, &n.id)
+            .await
+            .unwrap()
+            .log_index;
         let i = i.unwrap_or_else(|| panic!("stored envelope {} has no leaf after a restart", n.id));
         assert_eq!(view.entries[i as usize], leaf_data(&n.id));
     }
     *last = Some(view.checkpoint);
 }
 
-const STEPS: &[(usize, bool)] = &[(1, false), (0, true), (37, true), (1, false), (150, false), (3, true)];
+const STEPS: &[(usize, bool)] = &[
+    (1, false),
+    (0, true),
+    (37, true),
+    (1, false),
+    (150, false),
+    (3, true),
+];
 
 /// Runs the steps on a node whose store fails as told; returns the number
 /// of writes the store saw and of calls that failed.
@@ -218,7 +245,13 @@ async fn scenario(from: usize, count: usize, persist: bool) -> (usize, usize) {
         persist,
         writes: AtomicUsize::new(0),
     });
-    let node = Node::with_backends(base.data_dir().clone(), base.config().clone(), flaky.clone(), base.blobs().clone()).unwrap();
+    let node = Node::with_backends(
+        base.data_dir().clone(),
+        base.config().clone(),
+        flaky.clone(),
+        base.blobs().clone(),
+    )
+    .unwrap();
     let mut acked = Acked::default();
     let mut last = None;
     reopen_and_audit(&root, &vkey, &acked, &mut last).await;

@@ -194,8 +194,7 @@ fn write_property(f: &mut fmt::Formatter<'_>, name: &str) -> fmt::Result {
 }
 
 fn write_base64(f: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result {
-    const ALPHABET: &[u8; 64] =
-        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     for chunk in bytes.chunks(3) {
         let b = [
             chunk[0],
@@ -335,9 +334,7 @@ impl fmt::Display for ComparisonExpr {
             ComparisonExpr::Test(t) => write!(f, "{t}"),
             // An operand of the same or lower precedence needs parentheses:
             // lower to group at all, the same to stay a nested chain.
-            ComparisonExpr::And(items) => {
-                write_operands(f, items, "AND", |c| c.precedence() <= 1)
-            }
+            ComparisonExpr::And(items) => write_operands(f, items, "AND", |c| c.precedence() <= 1),
             ComparisonExpr::Or(items) => write_operands(f, items, "OR", |c| c.precedence() == 0),
         }
     }

@@ -50,12 +50,7 @@ pub struct PatternError {
 
 impl PatternError {
     /// An error at byte `offset` of `text`.
-    pub(crate) fn new(
-        kind: PatternErrorKind,
-        text: &str,
-        offset: usize,
-        message: String,
-    ) -> Self {
+    pub(crate) fn new(kind: PatternErrorKind, text: &str, offset: usize, message: String) -> Self {
         let offset = offset.min(text.len());
         let column = text
             .get(..offset)

@@ -287,9 +287,7 @@ fn equals(v: &Val<'_>, c: &Const) -> Option<bool> {
     match (v, c) {
         (Val::Json(Value::String(s)), Const::Str(c)) => Some(s == c),
         (Val::Json(Value::String(s)), Const::Time(t)) => parse_time(s).map(|x| x == *t),
-        (Val::Json(Value::String(s)), Const::Bytes(b)) => {
-            Some(latin1(s).is_some_and(|x| x == *b))
-        }
+        (Val::Json(Value::String(s)), Const::Bytes(b)) => Some(latin1(s).is_some_and(|x| x == *b)),
         (Val::Json(Value::Number(n)), Const::Int(_) | Const::Float(_)) => {
             cmp_number(n, c).map(|o| o == Ordering::Equal)
         }
@@ -590,7 +588,10 @@ impl Compiler<'_> {
             .map_err(|e| {
                 self.operand_error(
                     PatternErrorKind::InvalidRegex,
-                    format!("LIKE pattern is too large to compile: {}", short_regex_error(&e)),
+                    format!(
+                        "LIKE pattern is too large to compile: {}",
+                        short_regex_error(&e)
+                    ),
                 )
             })
     }
@@ -714,7 +715,9 @@ fn latin1_regex(pattern: &str) -> Option<String> {
     while let Some(c) = chars.next() {
         if c == '\\' {
             match chars.next() {
-                Some(n) if u32::from(n) >= 0x80 => out.push_str(&format!("\\x{:02X}", u32::from(n))),
+                Some(n) if u32::from(n) >= 0x80 => {
+                    out.push_str(&format!("\\x{:02X}", u32::from(n)))
+                }
                 Some(n) => {
                     out.push('\\');
                     out.push(n);
@@ -772,7 +775,10 @@ mod tests {
             Some(Ordering::Greater)
         );
         assert_eq!(
-            cmp_number(&num(serde_json::json!(9007199254740993_i64)), &Const::Float(9007199254740992.0)),
+            cmp_number(
+                &num(serde_json::json!(9007199254740993_i64)),
+                &Const::Float(9007199254740992.0)
+            ),
             Some(Ordering::Greater)
         );
         assert_eq!(

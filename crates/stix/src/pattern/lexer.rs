@@ -79,9 +79,15 @@ pub(crate) enum Tok {
     Ident(String, bool),
     Str(String),
     /// An integer as written: the sign (`-` makes it negative) and digits.
-    Int { negative: bool, digits: String },
+    Int {
+        negative: bool,
+        digits: String,
+    },
     /// A decimal: its value and whether it was written with `-`.
-    Float { value: f64, negative: bool },
+    Float {
+        value: f64,
+        negative: bool,
+    },
     Timestamp(Timestamp),
     Hex(Vec<u8>),
     Binary(Vec<u8>),
@@ -139,12 +145,8 @@ fn is_space(c: char) -> bool {
             | '\u{0085}'
             | '\u{00A0}'
             | '\u{1680}'
-            | '\u{2000}'..='\u{200A}'
-                | '\u{2028}'
-                | '\u{2029}'
-                | '\u{202F}'
-                | '\u{205F}'
-                | '\u{3000}'
+            | '\u{2000}'
+            ..='\u{200A}' | '\u{2028}' | '\u{2029}' | '\u{202F}' | '\u{205F}' | '\u{3000}'
     )
 }
 
@@ -224,7 +226,8 @@ impl<'a> Lexer<'a> {
                     Some('\'') => out.push('\''),
                     Some('\\') => out.push('\\'),
                     other => {
-                        let shown = other.map_or_else(|| "end of pattern".to_owned(), |c| format!("'\\{c}'"));
+                        let shown = other
+                            .map_or_else(|| "end of pattern".to_owned(), |c| format!("'\\{c}'"));
                         return Err(self.error(
                             here,
                             PatternErrorKind::InvalidLiteral,
@@ -449,7 +452,7 @@ pub(crate) fn tokenize(text: &str) -> Result<Vec<Token>, PatternError> {
 /// Decodes pairs of hex digits (either case); `None` if malformed.
 pub(crate) fn decode_hex(s: &str) -> Option<Vec<u8>> {
     let b = s.as_bytes();
-    if b.len() % 2 != 0 {
+    if !b.len().is_multiple_of(2) {
         return None;
     }
     let nibble = |c: u8| (c as char).to_digit(16).and_then(|d| u8::try_from(d).ok());
@@ -462,7 +465,7 @@ pub(crate) fn decode_hex(s: &str) -> Option<Vec<u8>> {
 /// it (at least one group of four); `None` if malformed.
 pub(crate) fn decode_base64(s: &str) -> Option<Vec<u8>> {
     let b = s.as_bytes();
-    if b.is_empty() || b.len() % 4 != 0 {
+    if b.is_empty() || !b.len().is_multiple_of(4) {
         return None;
     }
     let value = |c: u8| -> Option<u32> {
@@ -498,7 +501,7 @@ pub(crate) fn decode_base64(s: &str) -> Option<Vec<u8>> {
 pub(crate) fn decode_base64_lenient(s: &str) -> Option<Vec<u8>> {
     let trimmed = s.trim_end_matches('=');
     let mut padded = trimmed.to_owned();
-    while padded.len() % 4 != 0 {
+    while !padded.len().is_multiple_of(4) {
         padded.push('=');
     }
     if padded.is_empty() {
@@ -517,39 +520,44 @@ mod tests {
 
     #[test]
     fn keywords_are_case_sensitive() {
-        assert_eq!(kinds("AND and"), vec![
-            Tok::Kw(Keyword::And),
-            Tok::Ident("and".into(), false),
-            Tok::Eof
-        ]);
-        assert_eq!(kinds("true TRUE"), vec![
-            Tok::Bool(true),
-            Tok::Ident("TRUE".into(), false),
-            Tok::Eof
-        ]);
+        assert_eq!(
+            kinds("AND and"),
+            vec![
+                Tok::Kw(Keyword::And),
+                Tok::Ident("and".into(), false),
+                Tok::Eof
+            ]
+        );
+        assert_eq!(
+            kinds("true TRUE"),
+            vec![Tok::Bool(true), Tok::Ident("TRUE".into(), false), Tok::Eof]
+        );
     }
 
     #[test]
     fn numbers() {
-        assert_eq!(kinds("-5 +3 .5 -0.25"), vec![
-            Tok::Int {
-                negative: true,
-                digits: "5".into()
-            },
-            Tok::Int {
-                negative: false,
-                digits: "3".into()
-            },
-            Tok::Float {
-                value: 0.5,
-                negative: false
-            },
-            Tok::Float {
-                value: -0.25,
-                negative: true
-            },
-            Tok::Eof
-        ]);
+        assert_eq!(
+            kinds("-5 +3 .5 -0.25"),
+            vec![
+                Tok::Int {
+                    negative: true,
+                    digits: "5".into()
+                },
+                Tok::Int {
+                    negative: false,
+                    digits: "3".into()
+                },
+                Tok::Float {
+                    value: 0.5,
+                    negative: false
+                },
+                Tok::Float {
+                    value: -0.25,
+                    negative: true
+                },
+                Tok::Eof
+            ]
+        );
         assert!(tokenize("01").is_err());
         assert!(tokenize("5.").is_err());
     }

@@ -105,7 +105,10 @@ impl Matcher {
             let mut types = Vec::new();
             leaf.object_types(&mut types);
             for t in types {
-                self.scanned_by_type.entry(t.to_owned()).or_default().push(global);
+                self.scanned_by_type
+                    .entry(t.to_owned())
+                    .or_default()
+                    .push(global);
             }
         }
     }
@@ -205,7 +208,10 @@ impl Matcher {
 
     /// Matches every pattern against the whole set of observations: for
     /// each pattern that matched or gave up, its number and the outcome.
-    pub fn try_match_all(&self, observations: &[Observation]) -> Vec<(usize, Result<Match, MatchError>)> {
+    pub fn try_match_all(
+        &self,
+        observations: &[Observation],
+    ) -> Vec<(usize, Result<Match, MatchError>)> {
         let mut candidates: Vec<Vec<usize>> = vec![Vec::new(); self.leaf_pattern.len()];
         let mut hits = Vec::new();
         for (i, obs) in observations.iter().enumerate() {

@@ -334,8 +334,8 @@ fn compile_node(
     leaves: &mut Vec<Expr>,
 ) -> Result<Node, PatternError> {
     let all = |items: &[ObservationExpr],
-                   compiler: &mut Compiler<'_>,
-                   leaves: &mut Vec<Expr>|
+               compiler: &mut Compiler<'_>,
+               leaves: &mut Vec<Expr>|
      -> Result<Vec<Node>, PatternError> {
         items
             .iter()
@@ -406,7 +406,9 @@ fn check_semantics(e: &ObservationExpr, problem: &mut Option<(PatternErrorKind, 
                 ));
             }
         }
-        ObservationExpr::And(items) | ObservationExpr::Or(items) | ObservationExpr::FollowedBy(items) => {
+        ObservationExpr::And(items)
+        | ObservationExpr::Or(items)
+        | ObservationExpr::FollowedBy(items) => {
             for i in items {
                 check_semantics(i, problem);
             }
@@ -420,14 +422,14 @@ fn check_semantics(e: &ObservationExpr, problem: &mut Option<(PatternErrorKind, 
                 base = next;
             }
             for q in &qualifiers {
-                if let Qualifier::StartStop { start, stop } = q {
-                    if start >= stop {
-                        *problem = Some((
-                            PatternErrorKind::Unsatisfiable,
-                            format!("START {start} is not before STOP {stop}"),
-                        ));
-                        return;
-                    }
+                if let Qualifier::StartStop { start, stop } = q
+                    && start >= stop
+                {
+                    *problem = Some((
+                        PatternErrorKind::Unsatisfiable,
+                        format!("START {start} is not before STOP {stop}"),
+                    ));
+                    return;
                 }
             }
             // Like the OASIS validator: one qualifier of each kind directly
@@ -440,7 +442,9 @@ fn check_semantics(e: &ObservationExpr, problem: &mut Option<(PatternErrorKind, 
                     {
                         *problem = Some((
                             PatternErrorKind::DuplicateQualifier,
-                            format!("{b} and {a} are qualifiers of the same kind on one observation expression"),
+                            format!(
+                                "{b} and {a} are qualifiers of the same kind on one observation expression"
+                            ),
                         ));
                         return;
                     }

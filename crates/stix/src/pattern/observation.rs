@@ -111,7 +111,10 @@ impl Observation {
     }
 
     fn insert_arc(&mut self, sco: Arc<Sco>, root: bool) {
-        match self.objects.binary_search_by(|o| o.id.as_str().cmp(&sco.id)) {
+        match self
+            .objects
+            .binary_search_by(|o| o.id.as_str().cmp(&sco.id))
+        {
             Ok(i) => {
                 if root && !self.roots.contains(&i) {
                     self.roots.push(i);
@@ -141,9 +144,16 @@ impl Observation {
             .of_type("observed-data")
             .filter_map(|od| {
                 build(
-                    od.properties().get("id").and_then(Value::as_str).unwrap_or(""),
+                    od.properties()
+                        .get("id")
+                        .and_then(Value::as_str)
+                        .unwrap_or(""),
                     &Value::Object(od.properties().clone()),
-                    &|id| bundle.get(id).map(|o| Value::Object(o.properties().clone())),
+                    &|id| {
+                        bundle
+                            .get(id)
+                            .map(|o| Value::Object(o.properties().clone()))
+                    },
                     &mut cache,
                 )
                 .ok()
@@ -320,10 +330,11 @@ fn build(
         .ok_or_else(|| err("object_refs is missing".into()))?;
     let mut pending: Vec<Arc<Sco>> = Vec::new();
     for r in refs.iter().filter_map(Value::as_str) {
-        if let Some(sco) = resolve(r) {
-            if is_observable(&sco.object_type) && list.push(Arc::clone(&sco), true) {
-                pending.push(sco);
-            }
+        if let Some(sco) = resolve(r)
+            && is_observable(&sco.object_type)
+            && list.push(Arc::clone(&sco), true)
+        {
+            pending.push(sco);
         }
     }
     // Follow references from the referenced objects.
@@ -352,29 +363,48 @@ struct ObjectList {
     objects: Vec<Arc<Sco>>,
     /// For each object, its place among the referenced objects, if it is one.
     root_order: Vec<Option<usize>>,
+    /// Id → position, built once the list is long enough to need it.
     seen: HashMap<String, usize>,
     roots: usize,
 }
+
+/// Below this many objects, ids are looked up by a scan.
+const SCAN_LIMIT: usize = 16;
 
 impl ObjectList {
     fn len(&self) -> usize {
         self.objects.len()
     }
 
+    fn position(&self, id: &str) -> Option<usize> {
+        if self.objects.len() <= SCAN_LIMIT {
+            self.objects.iter().position(|o| o.id == id)
+        } else {
+            self.seen.get(id).copied()
+        }
+    }
+
     fn contains(&self, id: &str) -> bool {
-        self.seen.contains_key(id)
+        self.position(id).is_some()
     }
 
     /// Adds an object; returns whether it was new.
     fn push(&mut self, sco: Arc<Sco>, root: bool) -> bool {
-        if let Some(&i) = self.seen.get(&sco.id) {
+        if let Some(i) = self.position(&sco.id) {
             if root && self.root_order[i].is_none() {
                 self.root_order[i] = Some(self.roots);
                 self.roots += 1;
             }
             return false;
         }
-        self.seen.insert(sco.id.clone(), self.objects.len());
+        if self.objects.len() == SCAN_LIMIT {
+            for (i, o) in self.objects.iter().enumerate() {
+                self.seen.insert(o.id.clone(), i);
+            }
+        }
+        if self.objects.len() >= SCAN_LIMIT {
+            self.seen.insert(sco.id.clone(), self.objects.len());
+        }
         self.objects.push(sco);
         self.root_order.push(root.then(|| {
             self.roots += 1;

@@ -196,7 +196,12 @@ impl Parser<'_> {
     }
 
     fn observation_or(&mut self) -> Result<(ObservationExpr, u64), PatternError> {
-        self.observation_chain(Keyword::Or, Self::observation_and, ObservationExpr::Or, false)
+        self.observation_chain(
+            Keyword::Or,
+            Self::observation_and,
+            ObservationExpr::Or,
+            false,
+        )
     }
 
     fn observation_and(&mut self) -> Result<(ObservationExpr, u64), PatternError> {
@@ -299,7 +304,9 @@ impl Parser<'_> {
                         self.advance();
                         Seconds::Float(value)
                     }
-                    Tok::Int { negative: false, .. } => Seconds::Int(self.positive_int("WITHIN")?.0),
+                    Tok::Int {
+                        negative: false, ..
+                    } => Seconds::Int(self.positive_int("WITHIN")?.0),
                     _ => return Err(self.expected("a positive number of seconds after WITHIN")),
                 };
                 if seconds.as_f64() <= 0.0 || !seconds.as_f64().is_finite() {
@@ -464,7 +471,10 @@ impl Parser<'_> {
                     self.error_at(
                         at,
                         PatternErrorKind::InvalidLiteral,
-                        format!("integer {}{digits} is out of range (64-bit)", if negative { "-" } else { "" }),
+                        format!(
+                            "integer {}{digits} is out of range (64-bit)",
+                            if negative { "-" } else { "" }
+                        ),
                     )
                 })?;
                 Constant::Int(v)

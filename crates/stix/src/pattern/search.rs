@@ -117,7 +117,11 @@ impl<'a> Search<'a> {
         }
         let pos = self.chosen.len();
         let key = (o, self.used[o]);
-        if self.after.iter().any(|&(at, prev)| at == pos && key <= prev) {
+        if self
+            .after
+            .iter()
+            .any(|&(at, prev)| at == pos && key <= prev)
+        {
             return false;
         }
         self.filters.iter().all(|f| match *f {
@@ -282,7 +286,10 @@ impl<'a> Search<'a> {
     /// `None` if it has no candidates at all.
     fn latest_last(&self, node: &Node) -> Option<DateTime<Utc>> {
         match node {
-            Node::Leaf(l) => self.candidates[*l].iter().map(|&o| self.spans[o].last).max(),
+            Node::Leaf(l) => self.candidates[*l]
+                .iter()
+                .map(|&o| self.spans[o].last)
+                .max(),
             Node::And(items) | Node::Or(items) | Node::FollowedBy(items) => {
                 items.iter().filter_map(|n| self.latest_last(n)).max()
             }

@@ -3,9 +3,9 @@
 //! observations from a bundle, the many-pattern matcher, and resource
 //! bounds.
 
+use countersign_stix::check_bundle;
 use countersign_stix::pattern::{Limits, Matcher, Observation, Pattern};
 use countersign_stix::timestamp::Timestamp;
-use countersign_stix::check_bundle;
 use serde_json::{Value, json};
 
 use super::common;
@@ -31,7 +31,13 @@ pub fn obs(id: usize, first: &str, last: &str, count: u64, objects: Vec<Value>) 
 /// One observation, at minute `minute` of 2020-01-01, of an ipv4 address.
 fn ip_at(id: usize, minute: u32, ip: &str) -> Observation {
     let t = format!("2020-01-01T00:{minute:02}:00Z");
-    obs(id, &t, &t, 1, vec![json!({"type": "ipv4-addr", "id": format!("ipv4-addr--{id}"), "value": ip})])
+    obs(
+        id,
+        &t,
+        &t,
+        1,
+        vec![json!({"type": "ipv4-addr", "id": format!("ipv4-addr--{id}"), "value": ip})],
+    )
 }
 
 fn rich() -> Observation {
@@ -107,31 +113,73 @@ const COMPARISONS: &[(&str, bool)] = &[
     ("[file:created < t'2014-01-13T07:03:17Z']", false),
     ("[file:created = '2014-01-13T07:03:17.000Z']", false),
     // paths: quoted names, nested keys, lists, references
-    ("[file:hashes.'SHA-256' = 'aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f']", true),
-    ("[file:hashes.MD5 = 'cead3f77f6cda6ec00f57d76c9a69faa']", true),
-    ("[file:hashes.md5 = 'cead3f77f6cda6ec00f57d76c9a69faa']", false),
-    ("[file:extensions.'windows-pebinary-ext'.sections[*].entropy > 7.0]", true),
-    ("[file:extensions.'windows-pebinary-ext'.sections[0].entropy > 7.0]", false),
-    ("[file:extensions.'windows-pebinary-ext'.sections[1].entropy > 7.0]", true),
-    ("[file:extensions.'windows-pebinary-ext'.sections[2].entropy > 0]", false),
-    ("[file:extensions.'windows-pebinary-ext'.sections[-1].entropy > 0]", false),
+    (
+        "[file:hashes.'SHA-256' = 'aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f']",
+        true,
+    ),
+    (
+        "[file:hashes.MD5 = 'cead3f77f6cda6ec00f57d76c9a69faa']",
+        true,
+    ),
+    (
+        "[file:hashes.md5 = 'cead3f77f6cda6ec00f57d76c9a69faa']",
+        false,
+    ),
+    (
+        "[file:extensions.'windows-pebinary-ext'.sections[*].entropy > 7.0]",
+        true,
+    ),
+    (
+        "[file:extensions.'windows-pebinary-ext'.sections[0].entropy > 7.0]",
+        false,
+    ),
+    (
+        "[file:extensions.'windows-pebinary-ext'.sections[1].entropy > 7.0]",
+        true,
+    ),
+    (
+        "[file:extensions.'windows-pebinary-ext'.sections[2].entropy > 0]",
+        false,
+    ),
+    (
+        "[file:extensions.'windows-pebinary-ext'.sections[-1].entropy > 0]",
+        false,
+    ),
     ("[file:x_list[*] = 'b']", true),
     ("[file:x_list[0] = 'b']", false),
     ("[file:x_list = 'a']", false),
     ("[file:x_list != 'a']", true),
     ("[file:name[*] = 'f']", false),
-    ("[file:parent_directory_ref.path = 'C:\\\\Windows\\\\System32']", true),
+    (
+        "[file:parent_directory_ref.path = 'C:\\\\Windows\\\\System32']",
+        true,
+    ),
     ("[network-traffic:src_ref.value = '198.51.100.7']", true),
-    ("[network-traffic:src_ref.type = 'ipv4-addr' AND network-traffic:src_ref.value = '198.51.100.7']", true),
-    ("[network-traffic:dst_ref.value ISSUBSET '2001:0db8:dead:beef:0000:0000:0000:0000/64']", true),
+    (
+        "[network-traffic:src_ref.type = 'ipv4-addr' AND network-traffic:src_ref.value = '198.51.100.7']",
+        true,
+    ),
+    (
+        "[network-traffic:dst_ref.value ISSUBSET '2001:0db8:dead:beef:0000:0000:0000:0000/64']",
+        true,
+    ),
     ("[network-traffic:protocols[*] = 'tcp']", true),
-    ("[email-message:from_ref.value = 'jdoe@example.com' AND email-message:subject LIKE 'Conference%']", true),
+    (
+        "[email-message:from_ref.value = 'jdoe@example.com' AND email-message:subject LIKE 'Conference%']",
+        true,
+    ),
     ("[email-message:to_refs[*].value = 'b@example.org']", true),
     ("[email-message:to_refs[1].value = 'b@example.org']", true),
     ("[email-message:to_refs[0].value = 'b@example.org']", false),
     ("[email-message:to_refs.value = 'b@example.org']", false),
-    ("[domain-name:value = 'www.5z8.info' AND domain-name:resolves_to_refs[*].value = '198.51.100.7']", true),
-    ("[x-usb-device:usbdrive.serial_number = '575833314133343231313937']", true),
+    (
+        "[domain-name:value = 'www.5z8.info' AND domain-name:resolves_to_refs[*].value = '198.51.100.7']",
+        true,
+    ),
+    (
+        "[x-usb-device:usbdrive.serial_number = '575833314133343231313937']",
+        true,
+    ),
     // linked objects are reached only through references
     ("[directory:path = 'C:\\\\Windows\\\\System32']", false),
     ("[email-addr:value = 'jdoe@example.com']", false),
@@ -139,9 +187,18 @@ const COMPARISONS: &[(&str, bool)] = &[
     ("[file:name = 'foo.dll' AND file:size = 1024]", true),
     ("[file:name = 'foo.dll' AND file:size = 1]", false),
     ("[file:name = 'foo.dll' OR file:size = 1]", true),
-    ("[file:name = 'x' OR ipv4-addr:value = '198.51.100.7']", true),
-    ("[file:name = 'foo.dll' AND ipv4-addr:value = '198.51.100.7']", false),
-    ("[(file:name = 'x' OR file:size = 1024) AND file:created = t'2014-01-13T07:03:17Z']", true),
+    (
+        "[file:name = 'x' OR ipv4-addr:value = '198.51.100.7']",
+        true,
+    ),
+    (
+        "[file:name = 'foo.dll' AND ipv4-addr:value = '198.51.100.7']",
+        false,
+    ),
+    (
+        "[(file:name = 'x' OR file:size = 1024) AND file:created = t'2014-01-13T07:03:17Z']",
+        true,
+    ),
     // IN
     ("[file:size IN (1, 1024, 4096)]", true),
     ("[file:size IN (1.5, 1024.0)]", true),
@@ -176,7 +233,10 @@ const COMPARISONS: &[(&str, bool)] = &[
     ("[email-message:subject MATCHES '(?m)^second']", true),
     ("[file:x_unicode MATCHES '^d\u{0323}\u{0307}$']", true),
     // bytes: _hex and _bin properties, h'' and b'' constants
-    ("[artifact:payload_bin MATCHES '\\\\xd4\\\\xc3\\\\xb2\\\\xa1\\\\x02\\\\x00\\\\x04\\\\x00']", true),
+    (
+        "[artifact:payload_bin MATCHES '\\\\xd4\\\\xc3\\\\xb2\\\\xa1\\\\x02\\\\x00\\\\x04\\\\x00']",
+        true,
+    ),
     ("[artifact:payload_bin MATCHES '^\\\\xd4\\\\xc3']", true),
     ("[artifact:payload_bin MATCHES '^\\\\xc3']", false),
     ("[artifact:payload_bin = h'd4c3b2a102000400']", true),
@@ -227,7 +287,12 @@ fn comparison_operators() {
             failures.push(format!("{s}: got {got}, want {want}"));
         }
     }
-    assert!(failures.is_empty(), "{} wrong:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} wrong:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -253,80 +318,194 @@ fn the_matcher_agrees_with_single_patterns() {
     assert_eq!(all, want);
 }
 
-/// (pattern, observations as (minute, ip), expected matched indices or None)
-fn operator_cases() -> Vec<(&'static str, Vec<(u32, &'static str)>, Option<Vec<usize>>)> {
-    let a = "[ipv4-addr:value = '10.0.0.1']";
-    let _ = a;
+/// A pattern, observations as (minute, ip), and the observations it binds
+/// (None: no match).
+type OperatorCase = (&'static str, Vec<(u32, &'static str)>, Option<Vec<usize>>);
+
+fn operator_cases() -> Vec<OperatorCase> {
     vec![
         // AND: both, by different observations
-        ("[ipv4-addr:value = '10.0.0.1'] AND [ipv4-addr:value = '10.0.0.2']",
-         vec![(0, "10.0.0.2"), (1, "10.0.0.1")], Some(vec![0, 1])),
-        ("[ipv4-addr:value = '10.0.0.1'] AND [ipv4-addr:value = '10.0.0.2']",
-         vec![(0, "10.0.0.1")], None),
-        ("[ipv4-addr:value = '10.0.0.1'] AND [ipv4-addr:value LIKE '10.%']",
-         vec![(0, "10.0.0.1")], None),
-        ("[ipv4-addr:value = '10.0.0.1'] AND [ipv4-addr:value LIKE '10.%']",
-         vec![(0, "10.0.0.1"), (5, "10.0.0.1")], Some(vec![0, 1])),
+        (
+            "[ipv4-addr:value = '10.0.0.1'] AND [ipv4-addr:value = '10.0.0.2']",
+            vec![(0, "10.0.0.2"), (1, "10.0.0.1")],
+            Some(vec![0, 1]),
+        ),
+        (
+            "[ipv4-addr:value = '10.0.0.1'] AND [ipv4-addr:value = '10.0.0.2']",
+            vec![(0, "10.0.0.1")],
+            None,
+        ),
+        (
+            "[ipv4-addr:value = '10.0.0.1'] AND [ipv4-addr:value LIKE '10.%']",
+            vec![(0, "10.0.0.1")],
+            None,
+        ),
+        (
+            "[ipv4-addr:value = '10.0.0.1'] AND [ipv4-addr:value LIKE '10.%']",
+            vec![(0, "10.0.0.1"), (5, "10.0.0.1")],
+            Some(vec![0, 1]),
+        ),
         // OR
-        ("[ipv4-addr:value = '10.0.0.1'] OR [ipv4-addr:value = '10.0.0.2']",
-         vec![(0, "10.0.0.3"), (1, "10.0.0.2")], Some(vec![1])),
-        ("[ipv4-addr:value = '10.0.0.1'] OR [ipv4-addr:value = '10.0.0.2']",
-         vec![(0, "10.0.0.3")], None),
+        (
+            "[ipv4-addr:value = '10.0.0.1'] OR [ipv4-addr:value = '10.0.0.2']",
+            vec![(0, "10.0.0.3"), (1, "10.0.0.2")],
+            Some(vec![1]),
+        ),
+        (
+            "[ipv4-addr:value = '10.0.0.1'] OR [ipv4-addr:value = '10.0.0.2']",
+            vec![(0, "10.0.0.3")],
+            None,
+        ),
         // FOLLOWEDBY: order by time, not by position
-        ("[ipv4-addr:value = '10.0.0.1'] FOLLOWEDBY [ipv4-addr:value = '10.0.0.2']",
-         vec![(5, "10.0.0.2"), (1, "10.0.0.1")], Some(vec![0, 1])),
-        ("[ipv4-addr:value = '10.0.0.1'] FOLLOWEDBY [ipv4-addr:value = '10.0.0.2']",
-         vec![(1, "10.0.0.2"), (5, "10.0.0.1")], None),
-        ("[ipv4-addr:value = '10.0.0.1'] FOLLOWEDBY [ipv4-addr:value = '10.0.0.2']",
-         vec![(3, "10.0.0.2"), (3, "10.0.0.1")], Some(vec![0, 1])),
-        ("[ipv4-addr:value = '10.0.0.1'] FOLLOWEDBY [ipv4-addr:value = '10.0.0.2'] FOLLOWEDBY [ipv4-addr:value = '10.0.0.3']",
-         vec![(1, "10.0.0.1"), (2, "10.0.0.3"), (3, "10.0.0.2"), (4, "10.0.0.3")], Some(vec![0, 2, 3])),
-        ("[ipv4-addr:value = '10.0.0.1'] FOLLOWEDBY [ipv4-addr:value = '10.0.0.2'] FOLLOWEDBY [ipv4-addr:value = '10.0.0.3']",
-         vec![(1, "10.0.0.1"), (2, "10.0.0.3"), (3, "10.0.0.2")], None),
+        (
+            "[ipv4-addr:value = '10.0.0.1'] FOLLOWEDBY [ipv4-addr:value = '10.0.0.2']",
+            vec![(5, "10.0.0.2"), (1, "10.0.0.1")],
+            Some(vec![0, 1]),
+        ),
+        (
+            "[ipv4-addr:value = '10.0.0.1'] FOLLOWEDBY [ipv4-addr:value = '10.0.0.2']",
+            vec![(1, "10.0.0.2"), (5, "10.0.0.1")],
+            None,
+        ),
+        (
+            "[ipv4-addr:value = '10.0.0.1'] FOLLOWEDBY [ipv4-addr:value = '10.0.0.2']",
+            vec![(3, "10.0.0.2"), (3, "10.0.0.1")],
+            Some(vec![0, 1]),
+        ),
+        (
+            "[ipv4-addr:value = '10.0.0.1'] FOLLOWEDBY [ipv4-addr:value = '10.0.0.2'] FOLLOWEDBY [ipv4-addr:value = '10.0.0.3']",
+            vec![
+                (1, "10.0.0.1"),
+                (2, "10.0.0.3"),
+                (3, "10.0.0.2"),
+                (4, "10.0.0.3"),
+            ],
+            Some(vec![0, 2, 3]),
+        ),
+        (
+            "[ipv4-addr:value = '10.0.0.1'] FOLLOWEDBY [ipv4-addr:value = '10.0.0.2'] FOLLOWEDBY [ipv4-addr:value = '10.0.0.3']",
+            vec![(1, "10.0.0.1"), (2, "10.0.0.3"), (3, "10.0.0.2")],
+            None,
+        ),
         // WITHIN on the span of all matched observations
-        ("([ipv4-addr:value = '10.0.0.1'] AND [ipv4-addr:value = '10.0.0.2']) WITHIN 300 SECONDS",
-         vec![(0, "10.0.0.1"), (10, "10.0.0.2"), (14, "10.0.0.1")], Some(vec![1, 2])),
-        ("([ipv4-addr:value = '10.0.0.1'] AND [ipv4-addr:value = '10.0.0.2']) WITHIN 300 SECONDS",
-         vec![(0, "10.0.0.1"), (10, "10.0.0.2")], None),
-        ("([ipv4-addr:value = '10.0.0.1'] AND [ipv4-addr:value = '10.0.0.2']) WITHIN 600 SECONDS",
-         vec![(0, "10.0.0.1"), (10, "10.0.0.2")], Some(vec![0, 1])),
-        ("([ipv4-addr:value = '10.0.0.1'] FOLLOWEDBY [ipv4-addr:value = '10.0.0.2']) WITHIN 120.5 SECONDS",
-         vec![(0, "10.0.0.1"), (2, "10.0.0.2"), (3, "10.0.0.1")], Some(vec![0, 1])),
-        ("([ipv4-addr:value = '10.0.0.1'] FOLLOWEDBY [ipv4-addr:value = '10.0.0.2']) WITHIN 60 SECONDS",
-         vec![(0, "10.0.0.1"), (2, "10.0.0.2"), (3, "10.0.0.1")], None),
+        (
+            "([ipv4-addr:value = '10.0.0.1'] AND [ipv4-addr:value = '10.0.0.2']) WITHIN 300 SECONDS",
+            vec![(0, "10.0.0.1"), (10, "10.0.0.2"), (14, "10.0.0.1")],
+            Some(vec![1, 2]),
+        ),
+        (
+            "([ipv4-addr:value = '10.0.0.1'] AND [ipv4-addr:value = '10.0.0.2']) WITHIN 300 SECONDS",
+            vec![(0, "10.0.0.1"), (10, "10.0.0.2")],
+            None,
+        ),
+        (
+            "([ipv4-addr:value = '10.0.0.1'] AND [ipv4-addr:value = '10.0.0.2']) WITHIN 600 SECONDS",
+            vec![(0, "10.0.0.1"), (10, "10.0.0.2")],
+            Some(vec![0, 1]),
+        ),
+        (
+            "([ipv4-addr:value = '10.0.0.1'] FOLLOWEDBY [ipv4-addr:value = '10.0.0.2']) WITHIN 120.5 SECONDS",
+            vec![(0, "10.0.0.1"), (2, "10.0.0.2"), (3, "10.0.0.1")],
+            Some(vec![0, 1]),
+        ),
+        (
+            "([ipv4-addr:value = '10.0.0.1'] FOLLOWEDBY [ipv4-addr:value = '10.0.0.2']) WITHIN 60 SECONDS",
+            vec![(0, "10.0.0.1"), (2, "10.0.0.2"), (3, "10.0.0.1")],
+            None,
+        ),
         // REPEATS: distinct observations
-        ("[ipv4-addr:value = '10.0.0.1'] REPEATS 3 TIMES",
-         vec![(0, "10.0.0.1"), (1, "10.0.0.2"), (2, "10.0.0.1"), (3, "10.0.0.1")], Some(vec![0, 2, 3])),
-        ("[ipv4-addr:value = '10.0.0.1'] REPEATS 3 TIMES",
-         vec![(0, "10.0.0.1"), (1, "10.0.0.2"), (2, "10.0.0.1")], None),
-        ("[ipv4-addr:value = '10.0.0.1'] REPEATS 2 TIMES WITHIN 60 SECONDS",
-         vec![(0, "10.0.0.1"), (2, "10.0.0.1"), (4, "10.0.0.1"), (5, "10.0.0.1")], Some(vec![2, 3])),
-        ("[ipv4-addr:value = '10.0.0.1'] REPEATS 2 TIMES WITHIN 60 SECONDS",
-         vec![(0, "10.0.0.1"), (2, "10.0.0.1"), (4, "10.0.0.1")], None),
-        ("([ipv4-addr:value = '10.0.0.1'] OR [ipv4-addr:value = '10.0.0.2']) REPEATS 3 TIMES",
-         vec![(0, "10.0.0.1"), (1, "10.0.0.2"), (2, "10.0.0.1")], Some(vec![0, 1, 2])),
-        ("([ipv4-addr:value = '10.0.0.1'] AND [ipv4-addr:value = '10.0.0.2']) REPEATS 2 TIMES",
-         vec![(0, "10.0.0.1"), (1, "10.0.0.2"), (2, "10.0.0.1")], None),
-        ("([ipv4-addr:value = '10.0.0.1'] FOLLOWEDBY [ipv4-addr:value = '10.0.0.2']) REPEATS 2 TIMES",
-         vec![(0, "10.0.0.1"), (1, "10.0.0.2"), (2, "10.0.0.1"), (3, "10.0.0.2")], Some(vec![0, 1, 2, 3])),
-        ("[ipv4-addr:value = '10.0.0.1'] REPEATS 2 TIMES AND [ipv4-addr:value LIKE '10.0.0.%']",
-         vec![(0, "10.0.0.1"), (1, "10.0.0.1")], None),
-        ("[ipv4-addr:value = '10.0.0.1'] REPEATS 2 TIMES AND [ipv4-addr:value LIKE '10.0.0.%']",
-         vec![(0, "10.0.0.1"), (1, "10.0.0.1"), (2, "10.0.0.9")], Some(vec![0, 1, 2])),
+        (
+            "[ipv4-addr:value = '10.0.0.1'] REPEATS 3 TIMES",
+            vec![
+                (0, "10.0.0.1"),
+                (1, "10.0.0.2"),
+                (2, "10.0.0.1"),
+                (3, "10.0.0.1"),
+            ],
+            Some(vec![0, 2, 3]),
+        ),
+        (
+            "[ipv4-addr:value = '10.0.0.1'] REPEATS 3 TIMES",
+            vec![(0, "10.0.0.1"), (1, "10.0.0.2"), (2, "10.0.0.1")],
+            None,
+        ),
+        (
+            "[ipv4-addr:value = '10.0.0.1'] REPEATS 2 TIMES WITHIN 60 SECONDS",
+            vec![
+                (0, "10.0.0.1"),
+                (2, "10.0.0.1"),
+                (4, "10.0.0.1"),
+                (5, "10.0.0.1"),
+            ],
+            Some(vec![2, 3]),
+        ),
+        (
+            "[ipv4-addr:value = '10.0.0.1'] REPEATS 2 TIMES WITHIN 60 SECONDS",
+            vec![(0, "10.0.0.1"), (2, "10.0.0.1"), (4, "10.0.0.1")],
+            None,
+        ),
+        (
+            "([ipv4-addr:value = '10.0.0.1'] OR [ipv4-addr:value = '10.0.0.2']) REPEATS 3 TIMES",
+            vec![(0, "10.0.0.1"), (1, "10.0.0.2"), (2, "10.0.0.1")],
+            Some(vec![0, 1, 2]),
+        ),
+        (
+            "([ipv4-addr:value = '10.0.0.1'] AND [ipv4-addr:value = '10.0.0.2']) REPEATS 2 TIMES",
+            vec![(0, "10.0.0.1"), (1, "10.0.0.2"), (2, "10.0.0.1")],
+            None,
+        ),
+        (
+            "([ipv4-addr:value = '10.0.0.1'] FOLLOWEDBY [ipv4-addr:value = '10.0.0.2']) REPEATS 2 TIMES",
+            vec![
+                (0, "10.0.0.1"),
+                (1, "10.0.0.2"),
+                (2, "10.0.0.1"),
+                (3, "10.0.0.2"),
+            ],
+            Some(vec![0, 1, 2, 3]),
+        ),
+        (
+            "[ipv4-addr:value = '10.0.0.1'] REPEATS 2 TIMES AND [ipv4-addr:value LIKE '10.0.0.%']",
+            vec![(0, "10.0.0.1"), (1, "10.0.0.1")],
+            None,
+        ),
+        (
+            "[ipv4-addr:value = '10.0.0.1'] REPEATS 2 TIMES AND [ipv4-addr:value LIKE '10.0.0.%']",
+            vec![(0, "10.0.0.1"), (1, "10.0.0.1"), (2, "10.0.0.9")],
+            Some(vec![0, 1, 2]),
+        ),
         // START/STOP: start inclusive, stop exclusive
-        ("[ipv4-addr:value = '10.0.0.1'] START t'2020-01-01T00:05:00Z' STOP t'2020-01-01T00:10:00Z'",
-         vec![(4, "10.0.0.1"), (10, "10.0.0.1")], None),
-        ("[ipv4-addr:value = '10.0.0.1'] START t'2020-01-01T00:05:00Z' STOP t'2020-01-01T00:10:00Z'",
-         vec![(4, "10.0.0.1"), (5, "10.0.0.1")], Some(vec![1])),
-        ("([ipv4-addr:value = '10.0.0.1'] AND [ipv4-addr:value = '10.0.0.2']) START t'2020-01-01T00:05:00Z' STOP t'2020-01-01T00:10:00Z'",
-         vec![(4, "10.0.0.1"), (6, "10.0.0.2"), (9, "10.0.0.1")], Some(vec![1, 2])),
-        ("[ipv4-addr:value = '10.0.0.1'] START t'2020-01-01T00:10:00Z' STOP t'2020-01-01T00:05:00Z'",
-         vec![(7, "10.0.0.1")], None),
+        (
+            "[ipv4-addr:value = '10.0.0.1'] START t'2020-01-01T00:05:00Z' STOP t'2020-01-01T00:10:00Z'",
+            vec![(4, "10.0.0.1"), (10, "10.0.0.1")],
+            None,
+        ),
+        (
+            "[ipv4-addr:value = '10.0.0.1'] START t'2020-01-01T00:05:00Z' STOP t'2020-01-01T00:10:00Z'",
+            vec![(4, "10.0.0.1"), (5, "10.0.0.1")],
+            Some(vec![1]),
+        ),
+        (
+            "([ipv4-addr:value = '10.0.0.1'] AND [ipv4-addr:value = '10.0.0.2']) START t'2020-01-01T00:05:00Z' STOP t'2020-01-01T00:10:00Z'",
+            vec![(4, "10.0.0.1"), (6, "10.0.0.2"), (9, "10.0.0.1")],
+            Some(vec![1, 2]),
+        ),
+        (
+            "[ipv4-addr:value = '10.0.0.1'] START t'2020-01-01T00:10:00Z' STOP t'2020-01-01T00:05:00Z'",
+            vec![(7, "10.0.0.1")],
+            None,
+        ),
         // Qualifiers bind to the expression just before them.
-        ("[ipv4-addr:value = '10.0.0.9'] AND [ipv4-addr:value = '10.0.0.1'] REPEATS 2 TIMES",
-         vec![(0, "10.0.0.9"), (1, "10.0.0.1"), (2, "10.0.0.1")], Some(vec![0, 1, 2])),
-        ("([ipv4-addr:value = '10.0.0.9'] AND [ipv4-addr:value = '10.0.0.1']) REPEATS 2 TIMES",
-         vec![(0, "10.0.0.9"), (1, "10.0.0.1"), (2, "10.0.0.1")], None),
+        (
+            "[ipv4-addr:value = '10.0.0.9'] AND [ipv4-addr:value = '10.0.0.1'] REPEATS 2 TIMES",
+            vec![(0, "10.0.0.9"), (1, "10.0.0.1"), (2, "10.0.0.1")],
+            Some(vec![0, 1, 2]),
+        ),
+        (
+            "([ipv4-addr:value = '10.0.0.9'] AND [ipv4-addr:value = '10.0.0.1']) REPEATS 2 TIMES",
+            vec![(0, "10.0.0.9"), (1, "10.0.0.1"), (2, "10.0.0.1")],
+            None,
+        ),
     ]
 }
 
@@ -347,7 +526,9 @@ fn observation_operators_and_qualifiers() {
             .next()
             .map(|h| h.found.observations().to_vec());
         if got.is_some() != want.is_some() || matcher_got.is_some() != want.is_some() {
-            failures.push(format!("{s} on {data:?}: got {got:?} (matcher {matcher_got:?}), want {want:?}"));
+            failures.push(format!(
+                "{s} on {data:?}: got {got:?} (matcher {matcher_got:?}), want {want:?}"
+            ));
         } else if let (Some(g), Some(w)) = (&got, &want) {
             // Any valid binding is acceptable, but for these cases the
             // first one found in observation order is the one listed.
@@ -356,71 +537,177 @@ fn observation_operators_and_qualifiers() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} wrong:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} wrong:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
 fn time_spans_are_ranges_of_possible_times() {
     let at = |id, first: &str, last: &str, ip: &str| {
-        obs(id, first, last, 1, vec![json!({"type": "ipv4-addr", "id": format!("ipv4-addr--{id}"), "value": ip})])
+        obs(
+            id,
+            first,
+            last,
+            1,
+            vec![json!({"type": "ipv4-addr", "id": format!("ipv4-addr--{id}"), "value": ip})],
+        )
     };
     // Overlapping spans can be placed in either order.
     let observations = [
-        at(0, "2020-01-01T00:00:00Z", "2020-01-01T01:00:00Z", "10.0.0.2"),
-        at(1, "2020-01-01T00:30:00Z", "2020-01-01T00:40:00Z", "10.0.0.1"),
+        at(
+            0,
+            "2020-01-01T00:00:00Z",
+            "2020-01-01T01:00:00Z",
+            "10.0.0.2",
+        ),
+        at(
+            1,
+            "2020-01-01T00:30:00Z",
+            "2020-01-01T00:40:00Z",
+            "10.0.0.1",
+        ),
     ];
-    let fb = Pattern::parse("[ipv4-addr:value = '10.0.0.1'] FOLLOWEDBY [ipv4-addr:value = '10.0.0.2']").unwrap();
+    let fb =
+        Pattern::parse("[ipv4-addr:value = '10.0.0.1'] FOLLOWEDBY [ipv4-addr:value = '10.0.0.2']")
+            .unwrap();
     assert!(fb.matches(&observations).is_some());
-    let fb_rev = Pattern::parse("[ipv4-addr:value = '10.0.0.2'] FOLLOWEDBY [ipv4-addr:value = '10.0.0.1']").unwrap();
+    let fb_rev =
+        Pattern::parse("[ipv4-addr:value = '10.0.0.2'] FOLLOWEDBY [ipv4-addr:value = '10.0.0.1']")
+            .unwrap();
     assert!(fb_rev.matches(&observations).is_some());
     // WITHIN: a window of the given width meets every span.
-    let w = Pattern::parse("([ipv4-addr:value = '10.0.0.1'] AND [ipv4-addr:value = '10.0.0.2']) WITHIN 1 SECONDS").unwrap();
+    let w = Pattern::parse(
+        "([ipv4-addr:value = '10.0.0.1'] AND [ipv4-addr:value = '10.0.0.2']) WITHIN 1 SECONDS",
+    )
+    .unwrap();
     assert!(w.matches(&observations).is_some());
     let apart = [
-        at(0, "2020-01-01T00:00:00Z", "2020-01-01T00:10:00Z", "10.0.0.2"),
-        at(1, "2020-01-01T00:10:02Z", "2020-01-01T00:20:00Z", "10.0.0.1"),
+        at(
+            0,
+            "2020-01-01T00:00:00Z",
+            "2020-01-01T00:10:00Z",
+            "10.0.0.2",
+        ),
+        at(
+            1,
+            "2020-01-01T00:10:02Z",
+            "2020-01-01T00:20:00Z",
+            "10.0.0.1",
+        ),
     ];
     assert!(w.matches(&apart).is_none());
     let touching = [
-        at(0, "2020-01-01T00:00:00Z", "2020-01-01T00:10:00Z", "10.0.0.2"),
-        at(1, "2020-01-01T00:10:01Z", "2020-01-01T00:20:00Z", "10.0.0.1"),
+        at(
+            0,
+            "2020-01-01T00:00:00Z",
+            "2020-01-01T00:10:00Z",
+            "10.0.0.2",
+        ),
+        at(
+            1,
+            "2020-01-01T00:10:01Z",
+            "2020-01-01T00:20:00Z",
+            "10.0.0.1",
+        ),
     ];
     assert!(w.matches(&touching).is_some());
     // START/STOP: a span that meets [start, stop) is in.
-    let ss = Pattern::parse("[ipv4-addr:value = '10.0.0.2'] START t'2020-01-01T00:05:00Z' STOP t'2020-01-01T00:06:00Z'").unwrap();
+    let ss = Pattern::parse(
+        "[ipv4-addr:value = '10.0.0.2'] START t'2020-01-01T00:05:00Z' STOP t'2020-01-01T00:06:00Z'",
+    )
+    .unwrap();
     assert!(ss.matches(&apart).is_some());
-    let ends_at_start = [at(0, "2020-01-01T00:00:00Z", "2020-01-01T00:05:00Z", "10.0.0.2")];
+    let ends_at_start = [at(
+        0,
+        "2020-01-01T00:00:00Z",
+        "2020-01-01T00:05:00Z",
+        "10.0.0.2",
+    )];
     assert!(ss.matches(&ends_at_start).is_some());
-    let starts_at_stop = [at(0, "2020-01-01T00:06:00Z", "2020-01-01T00:07:00Z", "10.0.0.2")];
+    let starts_at_stop = [at(
+        0,
+        "2020-01-01T00:06:00Z",
+        "2020-01-01T00:07:00Z",
+        "10.0.0.2",
+    )];
     assert!(ss.matches(&starts_at_stop).is_none());
 }
 
 #[test]
 fn number_observed_counts_as_that_many_observations() {
     let t = "2020-01-01T00:00:00Z";
-    let three = [obs(0, t, t, 3, vec![json!({"type": "ipv4-addr", "id": "ipv4-addr--0", "value": "10.0.0.1"})])];
-    let m = Pattern::parse("[ipv4-addr:value = '10.0.0.1'] REPEATS 3 TIMES").unwrap().matches(&three).unwrap();
+    let three = [obs(
+        0,
+        t,
+        t,
+        3,
+        vec![json!({"type": "ipv4-addr", "id": "ipv4-addr--0", "value": "10.0.0.1"})],
+    )];
+    let m = Pattern::parse("[ipv4-addr:value = '10.0.0.1'] REPEATS 3 TIMES")
+        .unwrap()
+        .matches(&three)
+        .unwrap();
     assert_eq!(m.observations(), &[0]);
     assert_eq!(m.bindings(), &[(0, 0), (0, 0), (0, 0)]);
-    assert!(Pattern::parse("[ipv4-addr:value = '10.0.0.1'] REPEATS 4 TIMES").unwrap().matches(&three).is_none());
-    assert!(Pattern::parse("[ipv4-addr:value = '10.0.0.1'] AND [ipv4-addr:value = '10.0.0.1']").unwrap().matches(&three).is_some());
-    let one = [obs(0, t, t, 1, vec![json!({"type": "ipv4-addr", "id": "ipv4-addr--0", "value": "10.0.0.1"})])];
-    assert!(Pattern::parse("[ipv4-addr:value = '10.0.0.1'] AND [ipv4-addr:value = '10.0.0.1']").unwrap().matches(&one).is_none());
+    assert!(
+        Pattern::parse("[ipv4-addr:value = '10.0.0.1'] REPEATS 4 TIMES")
+            .unwrap()
+            .matches(&three)
+            .is_none()
+    );
+    assert!(
+        Pattern::parse("[ipv4-addr:value = '10.0.0.1'] AND [ipv4-addr:value = '10.0.0.1']")
+            .unwrap()
+            .matches(&three)
+            .is_some()
+    );
+    let one = [obs(
+        0,
+        t,
+        t,
+        1,
+        vec![json!({"type": "ipv4-addr", "id": "ipv4-addr--0", "value": "10.0.0.1"})],
+    )];
+    assert!(
+        Pattern::parse("[ipv4-addr:value = '10.0.0.1'] AND [ipv4-addr:value = '10.0.0.1']")
+            .unwrap()
+            .matches(&one)
+            .is_none()
+    );
     // A large count is counted, not enumerated.
-    let many = [obs(0, t, t, u64::MAX, vec![json!({"type": "ipv4-addr", "id": "ipv4-addr--0", "value": "10.0.0.1"})])];
-    assert!(Pattern::parse("[ipv4-addr:value = '10.0.0.1'] REPEATS 1000 TIMES").unwrap().matches(&many).is_some());
+    let many = [obs(
+        0,
+        t,
+        t,
+        u64::MAX,
+        vec![json!({"type": "ipv4-addr", "id": "ipv4-addr--0", "value": "10.0.0.1"})],
+    )];
+    assert!(
+        Pattern::parse("[ipv4-addr:value = '10.0.0.1'] REPEATS 1000 TIMES")
+            .unwrap()
+            .matches(&many)
+            .is_some()
+    );
 }
 
 #[test]
 fn bindings_name_the_observation_expressions() {
     let observations = [ip_at(0, 1, "10.0.0.2"), ip_at(1, 2, "10.0.0.1")];
-    let p = Pattern::parse("[ipv4-addr:value = '10.0.0.1'] AND [ipv4-addr:value = '10.0.0.2']").unwrap();
+    let p = Pattern::parse("[ipv4-addr:value = '10.0.0.1'] AND [ipv4-addr:value = '10.0.0.2']")
+        .unwrap();
     let m = p.matches(&observations).unwrap();
     assert_eq!(m.bindings(), &[(0, 1), (1, 0)]);
-    assert_eq!(m.observation_ids(&observations), vec![
-        "observed-data--00000000-0000-4000-8000-000000000000",
-        "observed-data--00000000-0000-4000-8000-000000000001"
-    ]);
+    assert_eq!(
+        m.observation_ids(&observations),
+        vec![
+            "observed-data--00000000-0000-4000-8000-000000000000",
+            "observed-data--00000000-0000-4000-8000-000000000001"
+        ]
+    );
 }
 
 #[test]
@@ -428,7 +715,13 @@ fn catastrophic_backtracking_patterns_finish() {
     let mut value = "a".repeat(50_000);
     value.push('b');
     let t = "2020-01-01T00:00:00Z";
-    let observations = [obs(0, t, t, 1, vec![json!({"type": "x-text", "id": "x-text--0", "value": value})])];
+    let observations = [obs(
+        0,
+        t,
+        t,
+        1,
+        vec![json!({"type": "x-text", "id": "x-text--0", "value": value})],
+    )];
     for (s, want) in [
         ("[x-text:value MATCHES '(a+)+$']", false),
         ("[x-text:value MATCHES '^(a+)+$']", false),
@@ -446,7 +739,9 @@ fn catastrophic_backtracking_patterns_finish() {
 fn search_budget_is_enforced() {
     // 60 observations that match both operands: 30 + 31 disjoint ones are
     // needed, so every way of choosing the first 30 fails.
-    let observations: Vec<Observation> = (0..60).map(|i| ip_at(i, (i % 60) as u32, "10.0.0.1")).collect();
+    let observations: Vec<Observation> = (0..60)
+        .map(|i| ip_at(i, (i % 60) as u32, "10.0.0.1"))
+        .collect();
     let text = "[ipv4-addr:value = '10.0.0.1'] REPEATS 30 TIMES AND [ipv4-addr:value LIKE '10.%'] REPEATS 31 TIMES";
     let p = Pattern::parse_with(text, &Limits::default().with_search_steps(10_000)).unwrap();
     let e = p.try_matches(&observations).unwrap_err();
@@ -458,7 +753,8 @@ fn search_budget_is_enforced() {
 fn hopeless_searches_fail_fast() {
     // The right operand is earlier than every left candidate: no binding of
     // the left side is tried in full.
-    let mut observations: Vec<Observation> = (1..60).map(|i| ip_at(i, i as u32, "10.0.0.1")).collect();
+    let mut observations: Vec<Observation> =
+        (1..60).map(|i| ip_at(i, i as u32, "10.0.0.1")).collect();
     observations.push(ip_at(0, 0, "10.0.0.2"));
     let limits = Limits::default().with_search_steps(10_000);
     for text in [
@@ -474,10 +770,13 @@ fn hopeless_searches_fail_fast() {
 
 #[test]
 fn large_bindings_do_not_exhaust_the_stack() {
-    let observations: Vec<Observation> = (0..1000).map(|i| ip_at(i, (i % 60) as u32, "10.0.0.1")).collect();
+    let observations: Vec<Observation> = (0..1000)
+        .map(|i| ip_at(i, (i % 60) as u32, "10.0.0.1"))
+        .collect();
     let p = Pattern::parse("[ipv4-addr:value = '10.0.0.1'] REPEATS 1000 TIMES").unwrap();
     assert_eq!(p.matches(&observations).unwrap().observations().len(), 1000);
-    let p = Pattern::parse("[ipv4-addr:value = '10.0.0.1'] REPEATS 1000 TIMES WITHIN 3600 SECONDS").unwrap();
+    let p = Pattern::parse("[ipv4-addr:value = '10.0.0.1'] REPEATS 1000 TIMES WITHIN 3600 SECONDS")
+        .unwrap();
     assert!(p.matches(&observations).is_some());
 }
 
@@ -511,19 +810,38 @@ fn observations_from_a_bundle() {
     assert_eq!(o.all_objects().count(), 3);
     for (s, want) in [
         ("[ipv4-addr:value = '198.51.100.7']", true),
-        ("[network-traffic:dst_ref.value = 'example.com' AND network-traffic:dst_port = 443]", true),
+        (
+            "[network-traffic:dst_ref.value = 'example.com' AND network-traffic:dst_port = 443]",
+            true,
+        ),
         ("[domain-name:value = 'example.com']", false),
         ("[identity:name = 'CERT-Example']", false),
         ("[ipv4-addr:value = '198.51.100.7'] REPEATS 2 TIMES", true),
-        ("[ipv4-addr:value = '198.51.100.7'] START t'2024-01-03T10:04:00Z' STOP t'2024-01-03T11:00:00Z'", true),
-        ("[ipv4-addr:value = '198.51.100.7'] START t'2024-01-03T10:05:00.001Z' STOP t'2024-01-03T11:00:00Z'", false),
+        (
+            "[ipv4-addr:value = '198.51.100.7'] START t'2024-01-03T10:04:00Z' STOP t'2024-01-03T11:00:00Z'",
+            true,
+        ),
+        (
+            "[ipv4-addr:value = '198.51.100.7'] START t'2024-01-03T10:05:00.001Z' STOP t'2024-01-03T11:00:00Z'",
+            false,
+        ),
     ] {
-        assert_eq!(Pattern::parse(s).unwrap().matches(&observations).is_some(), want, "{s}");
+        assert_eq!(
+            Pattern::parse(s).unwrap().matches(&observations).is_some(),
+            want,
+            "{s}"
+        );
     }
     // Unchecked JSON objects give the same observation.
-    let objects = check_bundle(&common::fixture("evidence-bundle.json")).unwrap().to_value()["objects"].as_array().unwrap().clone();
+    let objects = check_bundle(&common::fixture("evidence-bundle.json"))
+        .unwrap()
+        .to_value()["objects"]
+        .as_array()
+        .unwrap()
+        .clone();
     let from_json = Observation::from_objects(&objects).unwrap();
-    let from_checked = Observation::from_bundle(&check_bundle(&common::fixture("evidence-bundle.json")).unwrap());
+    let from_checked =
+        Observation::from_bundle(&check_bundle(&common::fixture("evidence-bundle.json")).unwrap());
     assert_eq!(from_json, from_checked);
 }
 
@@ -549,21 +867,44 @@ fn embedded_objects_dictionary_is_read() {
 #[test]
 fn matcher_indexes_equality_and_scans_the_rest() {
     let mut patterns: Vec<Pattern> = (0..100)
-        .map(|i| Pattern::parse(&format!("[ipv4-addr:value = '203.0.{}.{}']", i / 10, i % 10)).unwrap())
+        .map(|i| {
+            Pattern::parse(&format!(
+                "[ipv4-addr:value = '203.0.{}.{}']",
+                i / 10,
+                i % 10
+            ))
+            .unwrap()
+        })
         .collect();
     patterns.push(Pattern::parse("[ipv4-addr:value ISSUBSET '203.0.9.0/24']").unwrap());
     patterns.push(Pattern::parse("[ipv4-addr:value = '203.0.1.1'] REPEATS 2 TIMES").unwrap());
-    patterns.push(Pattern::parse("[domain-name:value = 'x' OR ipv4-addr:value = '203.0.0.5']").unwrap());
-    patterns.push(Pattern::parse("[ipv4-addr:value = '203.0.0.5'] FOLLOWEDBY [ipv4-addr:value = '203.0.1.1']").unwrap());
+    patterns.push(
+        Pattern::parse("[domain-name:value = 'x' OR ipv4-addr:value = '203.0.0.5']").unwrap(),
+    );
+    patterns.push(
+        Pattern::parse(
+            "[ipv4-addr:value = '203.0.0.5'] FOLLOWEDBY [ipv4-addr:value = '203.0.1.1']",
+        )
+        .unwrap(),
+    );
     let matcher = Matcher::from_patterns(patterns.clone());
     assert_eq!(matcher.len(), 104);
-    let observations: Vec<Observation> = [(0, "203.0.0.5"), (1, "203.0.9.9"), (2, "203.0.1.1"), (3, "198.51.100.1"), (4, "203.0.1.1")]
-        .iter()
-        .map(|&(m, ip)| ip_at(m as usize, m, ip))
-        .collect();
+    let observations: Vec<Observation> = [
+        (0, "203.0.0.5"),
+        (1, "203.0.9.9"),
+        (2, "203.0.1.1"),
+        (3, "198.51.100.1"),
+        (4, "203.0.1.1"),
+    ]
+    .iter()
+    .map(|&(m, ip)| ip_at(m as usize, m, ip))
+    .collect();
     assert_eq!(matcher.match_observation(&observations[0]), vec![5, 102]);
     assert_eq!(matcher.match_observation(&observations[1]), vec![99, 100]);
-    assert_eq!(matcher.match_observation(&observations[3]), Vec::<usize>::new());
+    assert_eq!(
+        matcher.match_observation(&observations[3]),
+        Vec::<usize>::new()
+    );
     let all: Vec<(usize, Vec<usize>)> = matcher
         .match_all(&observations)
         .into_iter()
@@ -572,9 +913,44 @@ fn matcher_indexes_equality_and_scans_the_rest() {
     let single: Vec<(usize, Vec<usize>)> = patterns
         .iter()
         .enumerate()
-        .filter_map(|(i, p)| p.matches(&observations).map(|m| (i, m.observations().to_vec())))
+        .filter_map(|(i, p)| {
+            p.matches(&observations)
+                .map(|m| (i, m.observations().to_vec()))
+        })
         .collect();
     assert_eq!(all, single);
     assert!(all.contains(&(101, vec![2, 4])));
     assert!(all.contains(&(103, vec![0, 2])));
+}
+
+#[test]
+fn many_objects_in_one_observation() {
+    let mut objects: Vec<Value> = (0..40)
+        .map(|i| json!({"type": "ipv4-addr", "id": format!("ipv4-addr--{i}"), "value": format!("10.0.0.{i}")}))
+        .collect();
+    let traffic: Vec<Value> = (0..40)
+        .map(|i| json!({"type": "network-traffic", "id": format!("network-traffic--{i}"), "src_ref": format!("ipv4-addr--{i}"), "protocols": ["tcp"]}))
+        .collect();
+    let refs: Vec<String> = traffic
+        .iter()
+        .map(|t| t["id"].as_str().unwrap().to_owned())
+        .collect();
+    objects.extend(traffic);
+    objects.push(json!({"type": "observed-data", "id": "observed-data--1",
+        "first_observed": "2020-01-01T00:00:00Z", "last_observed": "2020-01-01T00:00:00Z",
+        "number_observed": 1, "object_refs": refs}));
+    let observations = Observation::from_objects(&objects).unwrap();
+    assert_eq!(observations[0].objects().count(), 40);
+    assert_eq!(observations[0].all_objects().count(), 80);
+    for (s, want) in [
+        ("[network-traffic:src_ref.value = '10.0.0.39']", true),
+        ("[network-traffic:src_ref.value = '10.0.0.40']", false),
+        ("[ipv4-addr:value = '10.0.0.3']", false),
+    ] {
+        assert_eq!(
+            Pattern::parse(s).unwrap().matches(&observations).is_some(),
+            want,
+            "{s}"
+        );
+    }
 }

@@ -134,13 +134,33 @@ const REJECTED: &[(&str, PatternErrorKind, usize)] = &[
     ("[a:b.AND = 1]", PatternErrorKind::Syntax, 6),
     ("[a:b = \"x\"]", PatternErrorKind::Syntax, 8),
     ("[a:b = 'x]", PatternErrorKind::Syntax, 8),
-    ("[a:b = 'C:\\Windows']", PatternErrorKind::InvalidLiteral, 11),
+    (
+        "[a:b = 'C:\\Windows']",
+        PatternErrorKind::InvalidLiteral,
+        11,
+    ),
     ("[a:b = 01]", PatternErrorKind::InvalidLiteral, 8),
     ("[a:b = 1.]", PatternErrorKind::InvalidLiteral, 8),
-    ("[a:b = 99999999999999999999]", PatternErrorKind::InvalidLiteral, 8),
-    ("[a:b = t'2016-13-01T00:00:00Z']", PatternErrorKind::InvalidLiteral, 8),
-    ("[a:b = t'2016-01-01 00:00:00Z']", PatternErrorKind::InvalidLiteral, 8),
-    ("[a:b = t'2016-01-01T00:00:00+01:00']", PatternErrorKind::InvalidLiteral, 8),
+    (
+        "[a:b = 99999999999999999999]",
+        PatternErrorKind::InvalidLiteral,
+        8,
+    ),
+    (
+        "[a:b = t'2016-13-01T00:00:00Z']",
+        PatternErrorKind::InvalidLiteral,
+        8,
+    ),
+    (
+        "[a:b = t'2016-01-01 00:00:00Z']",
+        PatternErrorKind::InvalidLiteral,
+        8,
+    ),
+    (
+        "[a:b = t'2016-01-01T00:00:00+01:00']",
+        PatternErrorKind::InvalidLiteral,
+        8,
+    ),
     ("[a:b = h'abc']", PatternErrorKind::InvalidLiteral, 8),
     ("[a:b = h'zz']", PatternErrorKind::InvalidLiteral, 8),
     ("[a:b = b'AAE']", PatternErrorKind::InvalidLiteral, 8),
@@ -151,21 +171,57 @@ const REJECTED: &[(&str, PatternErrorKind, usize)] = &[
     ("[a:b = 1] and [a:c = 1]", PatternErrorKind::Syntax, 11),
     ("[a:b = 1] AND", PatternErrorKind::Syntax, 14),
     ("[a:b = 1] WITHIN 5", PatternErrorKind::Syntax, 19),
-    ("[a:b = 1] WITHIN 0 SECONDS", PatternErrorKind::InvalidQualifier, 18),
+    (
+        "[a:b = 1] WITHIN 0 SECONDS",
+        PatternErrorKind::InvalidQualifier,
+        18,
+    ),
     ("[a:b = 1] WITHIN -5 SECONDS", PatternErrorKind::Syntax, 18),
-    ("[a:b = 1] REPEATS 0 TIMES", PatternErrorKind::InvalidQualifier, 19),
+    (
+        "[a:b = 1] REPEATS 0 TIMES",
+        PatternErrorKind::InvalidQualifier,
+        19,
+    ),
     ("[a:b = 1] REPEATS 1.5 TIMES", PatternErrorKind::Syntax, 19),
-    ("[a:b = 1] START '2016-01-01T00:00:00Z' STOP '2016-01-02T00:00:00Z'", PatternErrorKind::Syntax, 17),
-    ("[a:b = 1] START t'2016-01-01T00:00:00Z'", PatternErrorKind::Syntax, 40),
+    (
+        "[a:b = 1] START '2016-01-01T00:00:00Z' STOP '2016-01-02T00:00:00Z'",
+        PatternErrorKind::Syntax,
+        17,
+    ),
+    (
+        "[a:b = 1] START t'2016-01-01T00:00:00Z'",
+        PatternErrorKind::Syntax,
+        40,
+    ),
     ("[a:b IN ('x', 1)]", PatternErrorKind::MixedSet, 9),
     ("[a:b IN 'x']", PatternErrorKind::Syntax, 9),
     ("[a:b LIKE 5]", PatternErrorKind::Syntax, 11),
     ("[a:b MATCHES '(a']", PatternErrorKind::InvalidRegex, 14),
-    ("[a:b MATCHES '(?=a)b']", PatternErrorKind::UnsupportedRegex, 14),
-    ("[a:b MATCHES '(a)\\\\1']", PatternErrorKind::UnsupportedRegex, 14),
-    ("[a:b MATCHES 'a++']", PatternErrorKind::UnsupportedRegex, 14),
-    ("[a:b ISSUBSET 'not-a-net']", PatternErrorKind::InvalidNetwork, 15),
-    ("[a:b ISSUPERSET '10.0.0.0/33']", PatternErrorKind::InvalidNetwork, 17),
+    (
+        "[a:b MATCHES '(?=a)b']",
+        PatternErrorKind::UnsupportedRegex,
+        14,
+    ),
+    (
+        "[a:b MATCHES '(a)\\\\1']",
+        PatternErrorKind::UnsupportedRegex,
+        14,
+    ),
+    (
+        "[a:b MATCHES 'a++']",
+        PatternErrorKind::UnsupportedRegex,
+        14,
+    ),
+    (
+        "[a:b ISSUBSET 'not-a-net']",
+        PatternErrorKind::InvalidNetwork,
+        15,
+    ),
+    (
+        "[a:b ISSUPERSET '10.0.0.0/33']",
+        PatternErrorKind::InvalidNetwork,
+        17,
+    ),
     ("[a:b[x] = 1]", PatternErrorKind::Syntax, 6),
     ("[a:b[1 = 1]", PatternErrorKind::Syntax, 8),
     ("[EXISTS a:b = 1]", PatternErrorKind::Syntax, 13),
@@ -198,7 +254,10 @@ fn rejects_with_kind_and_position() {
 #[test]
 fn error_messages_say_what_was_expected() {
     let e = Pattern::parse("[a:b = 1").unwrap_err();
-    assert_eq!(e.to_string(), "expected AND, OR or ']', found the end of the pattern (at character 9)");
+    assert_eq!(
+        e.to_string(),
+        "expected AND, OR or ']', found the end of the pattern (at character 9)"
+    );
     let e = Pattern::parse("[a:b-c = 1]").unwrap_err();
     assert!(e.message().contains("quote it as 'b-c'"), "{e}");
     let e = Pattern::parse("[a:b MATCHES '(?<=x)y']").unwrap_err();
@@ -290,12 +349,15 @@ fn paths_and_constants_are_read() {
     };
     assert_eq!(c.path.object_type, "file");
     assert_eq!(c.path.property, "extensions");
-    assert_eq!(c.path.steps, vec![
-        PathStep::Key("windows-pebinary-ext".into()),
-        PathStep::Key("sections".into()),
-        PathStep::AnyIndex,
-        PathStep::Key("entropy".into()),
-    ]);
+    assert_eq!(
+        c.path.steps,
+        vec![
+            PathStep::Key("windows-pebinary-ext".into()),
+            PathStep::Key("sections".into()),
+            PathStep::AnyIndex,
+            PathStep::Key("entropy".into()),
+        ]
+    );
     assert_eq!(c.op, Operator::Gt(Constant::Float(7.0)));
 
     let p = parse(r"[a:b = 'it\'s \\']");
@@ -310,7 +372,10 @@ fn paths_and_constants_are_read() {
     };
     assert_eq!(
         c.op,
-        Operator::In(vec![Constant::Hex(vec![0, 255]), Constant::Binary(vec![0, 255])])
+        Operator::In(vec![
+            Constant::Hex(vec![0, 255]),
+            Constant::Binary(vec![0, 255])
+        ])
     );
 }
 
@@ -409,7 +474,8 @@ fn validate_rejects_what_cannot_match() {
         assert_eq!(Pattern::validate(s).unwrap_err().kind(), kind, "{s}");
     }
     // An OR across types, and AND with one type in common, can match.
-    Pattern::validate("[(ipv4-addr:value = '1.2.3.4' OR file:name = 'a') AND file:size = 1]").unwrap();
+    Pattern::validate("[(ipv4-addr:value = '1.2.3.4' OR file:name = 'a') AND file:size = 1]")
+        .unwrap();
     Pattern::validate("[ipv4-addr:value = '1.2.3.4'] AND [domain-name:value = 'x']").unwrap();
 }
 
@@ -497,8 +563,7 @@ fn comparison() -> impl Strategy<Value = Comparison> {
             .prop_filter("orderable", |c| !matches!(c, Constant::Bool(_)))
             .prop_map(Operator::Ge),
         prop::collection::vec(any::<i64>().prop_map(Constant::Int), 0..4).prop_map(Operator::In),
-        prop::collection::vec(any::<String>().prop_map(Constant::Str), 1..4)
-            .prop_map(Operator::In),
+        prop::collection::vec(any::<String>().prop_map(Constant::Str), 1..4).prop_map(Operator::In),
         any::<String>().prop_map(Operator::Like),
         regex_text().prop_map(Operator::Matches),
         Just(Operator::IsSubset("10.0.0.0/8".into())),

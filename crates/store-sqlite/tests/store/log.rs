@@ -41,7 +41,14 @@ async fn state_and_tiles_round_trip() {
     let path = tmp.path().join("db");
     let store = SqliteStore::open(&path).unwrap();
     let empty = store.log_state().await.unwrap();
-    assert_eq!(empty, LogState { size: 0, root: empty_root(), range: vec![] });
+    assert_eq!(
+        empty,
+        LogState {
+            size: 0,
+            root: empty_root(),
+            range: vec![]
+        }
+    );
     assert_eq!(store.log_checkpoint().await.unwrap(), None);
 
     let r3 = range_of(&[b"a", b"b", b"c"]);
@@ -53,7 +60,11 @@ async fn state_and_tiles_round_trip() {
         envelopes: vec![],
     };
     store.log_commit(&batch).await.unwrap();
-    let cp = PublishedCheckpoint { size: 3, root: r3.root(), text: "cp3".into() };
+    let cp = PublishedCheckpoint {
+        size: 3,
+        root: r3.root(),
+        text: "cp3".into(),
+    };
     assert!(store.log_publish(&cp).await.unwrap());
     drop(store);
 
@@ -62,10 +73,17 @@ async fn state_and_tiles_round_trip() {
     assert_eq!(store.log_state().await.unwrap(), state(&r3));
     assert_eq!(store.log_checkpoint().await.unwrap(), Some(cp.clone()));
     let got = store
-        .log_tiles(&["tile/0/000".into(), "tile/1/000".into(), "tile/entries/000".into()])
+        .log_tiles(&[
+            "tile/0/000".into(),
+            "tile/1/000".into(),
+            "tile/entries/000".into(),
+        ])
         .await
         .unwrap();
-    assert_eq!(got[0].as_ref().map(|t| (t.width, t.data.clone())), Some((3, vec![1; 96])));
+    assert_eq!(
+        got[0].as_ref().map(|t| (t.width, t.data.clone())),
+        Some((3, vec![1; 96]))
+    );
     assert_eq!(got[1], None);
     assert_eq!(got[2].as_ref().map(|t| t.width), Some(3));
 
@@ -79,7 +97,12 @@ async fn state_and_tiles_round_trip() {
         envelopes: vec![],
     };
     store.log_commit(&grow).await.unwrap();
-    let t = store.log_tiles(&["tile/0/000".into()]).await.unwrap().remove(0).unwrap();
+    let t = store
+        .log_tiles(&["tile/0/000".into()])
+        .await
+        .unwrap()
+        .remove(0)
+        .unwrap();
     assert_eq!(t.width, 5);
     let r6 = range_of(&[b"a", b"b", b"c", b"d", b"e", b"f"]);
     let shrink = LogBatch {
@@ -90,7 +113,11 @@ async fn state_and_tiles_round_trip() {
         envelopes: vec![],
     };
     expect_err(store.log_commit(&shrink).await, StoreErrorKind::BadRequest);
-    assert_eq!(store.log_state().await.unwrap().size, 5, "nothing of the refused batch stays");
+    assert_eq!(
+        store.log_state().await.unwrap().size,
+        5,
+        "nothing of the refused batch stays"
+    );
 }
 
 #[tokio::test]
@@ -98,19 +125,43 @@ async fn commits_are_conditional_on_the_state_they_extend() {
     let store = SqliteStore::open_in_memory().unwrap();
     let r1 = range_of(&[b"a"]);
     let r2 = range_of(&[b"a", b"b"]);
-    let first = LogBatch { old_size: 0, old_root: empty_root(), new: state(&r1), tiles: vec![], envelopes: vec![] };
+    let first = LogBatch {
+        old_size: 0,
+        old_root: empty_root(),
+        new: state(&r1),
+        tiles: vec![],
+        envelopes: vec![],
+    };
     store.log_commit(&first).await.unwrap();
     // The same batch again: the state moved on.
     expect_err(store.log_commit(&first).await, StoreErrorKind::Conflict);
     // Right size, wrong root.
-    let wrong = LogBatch { old_size: 1, old_root: [9; 32], new: state(&r2), tiles: vec![], envelopes: vec![] };
+    let wrong = LogBatch {
+        old_size: 1,
+        old_root: [9; 32],
+        new: state(&r2),
+        tiles: vec![],
+        envelopes: vec![],
+    };
     expect_err(store.log_commit(&wrong).await, StoreErrorKind::Conflict);
     // Not growing, or a range that does not fit the size.
-    let same = LogBatch { old_size: 1, old_root: r1.root(), new: state(&r1), tiles: vec![], envelopes: vec![] };
+    let same = LogBatch {
+        old_size: 1,
+        old_root: r1.root(),
+        new: state(&r1),
+        tiles: vec![],
+        envelopes: vec![],
+    };
     expect_err(store.log_commit(&same).await, StoreErrorKind::BadRequest);
     let mut bad = state(&r2);
     bad.range.push([0; 32]);
-    let odd = LogBatch { old_size: 1, old_root: r1.root(), new: bad, tiles: vec![], envelopes: vec![] };
+    let odd = LogBatch {
+        old_size: 1,
+        old_root: r1.root(),
+        new: bad,
+        tiles: vec![],
+        envelopes: vec![],
+    };
     expect_err(store.log_commit(&odd).await, StoreErrorKind::BadRequest);
     assert_eq!(store.log_state().await.unwrap(), state(&r1));
 }
@@ -131,15 +182,33 @@ async fn stored_envelopes_queue_for_a_leaf_until_a_batch_takes_them() {
     assert_eq!(store.log_pending(10).await.unwrap().len(), 2);
 
     let r1 = range_of(&[b"x"]);
-    let take_a = LogBatch { old_size: 0, old_root: empty_root(), new: state(&r1), tiles: vec![], envelopes: vec![(ida, 0)] };
+    let take_a = LogBatch {
+        old_size: 0,
+        old_root: empty_root(),
+        new: state(&r1),
+        tiles: vec![],
+        envelopes: vec![(ida, 0)],
+    };
     store.log_commit(&take_a).await.unwrap();
     assert_eq!(store.log_index(&ida).await.unwrap(), Some(0));
     assert_eq!(store.log_pending(10).await.unwrap(), vec![idb]);
     // An envelope no longer queued, or an index outside the batch.
     let r2 = range_of(&[b"x", b"y"]);
-    let again = LogBatch { old_size: 1, old_root: r1.root(), new: state(&r2), tiles: vec![], envelopes: vec![(ida, 1)] };
+    let again = LogBatch {
+        old_size: 1,
+        old_root: r1.root(),
+        new: state(&r2),
+        tiles: vec![],
+        envelopes: vec![(ida, 1)],
+    };
     expect_err(store.log_commit(&again).await, StoreErrorKind::Conflict);
-    let outside = LogBatch { old_size: 1, old_root: r1.root(), new: state(&r2), tiles: vec![], envelopes: vec![(idb, 2)] };
+    let outside = LogBatch {
+        old_size: 1,
+        old_root: r1.root(),
+        new: state(&r2),
+        tiles: vec![],
+        envelopes: vec![(idb, 2)],
+    };
     expect_err(store.log_commit(&outside).await, StoreErrorKind::BadRequest);
     assert_eq!(store.log_index(&idb).await.unwrap(), None);
     assert_eq!(store.log_state().await.unwrap().size, 1);
@@ -150,17 +219,43 @@ async fn published_checkpoints_only_grow_and_never_pass_the_tree() {
     let store = SqliteStore::open_in_memory().unwrap();
     let r2 = range_of(&[b"a", b"b"]);
     store
-        .log_commit(&LogBatch { old_size: 0, old_root: empty_root(), new: state(&r2), tiles: vec![], envelopes: vec![] })
+        .log_commit(&LogBatch {
+            old_size: 0,
+            old_root: empty_root(),
+            new: state(&r2),
+            tiles: vec![],
+            envelopes: vec![],
+        })
         .await
         .unwrap();
-    let cp = |size: u64, root: Hash, text: &str| PublishedCheckpoint { size, root, text: text.into() };
+    let cp = |size: u64, root: Hash, text: &str| PublishedCheckpoint {
+        size,
+        root,
+        text: text.into(),
+    };
     let r1 = range_of(&[b"a"]);
     assert!(store.log_publish(&cp(1, r1.root(), "one")).await.unwrap());
     assert!(store.log_publish(&cp(2, r2.root(), "two")).await.unwrap());
-    assert!(!store.log_publish(&cp(1, r1.root(), "one again")).await.unwrap());
-    assert!(!store.log_publish(&cp(2, r2.root(), "two again")).await.unwrap());
-    expect_err(store.log_publish(&cp(3, [0; 32], "ahead")).await, StoreErrorKind::BadRequest);
-    expect_err(store.log_publish(&cp(2, [0; 32], "fork")).await, StoreErrorKind::BadRequest);
+    assert!(
+        !store
+            .log_publish(&cp(1, r1.root(), "one again"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .log_publish(&cp(2, r2.root(), "two again"))
+            .await
+            .unwrap()
+    );
+    expect_err(
+        store.log_publish(&cp(3, [0; 32], "ahead")).await,
+        StoreErrorKind::BadRequest,
+    );
+    expect_err(
+        store.log_publish(&cp(2, [0; 32], "fork")).await,
+        StoreErrorKind::BadRequest,
+    );
     assert_eq!(store.log_checkpoint().await.unwrap().unwrap().text, "two");
 }
 
@@ -181,16 +276,24 @@ async fn witness_check_and_store_is_atomic_under_concurrent_updates() {
     let store = SqliteStore::open(&path).unwrap();
     assert_eq!(store.witness_latest("example.org/log").await.unwrap(), None);
     store.witness_update(None, &witnessed(5, 5)).await.unwrap();
-    expect_err(store.witness_update(None, &witnessed(6, 6)).await, StoreErrorKind::Conflict);
+    expect_err(
+        store.witness_update(None, &witnessed(6, 6)).await,
+        StoreErrorKind::Conflict,
+    );
     // Two processes (two connections to one file), each with many tasks,
     // all moving the state from (5, root 5) to different sizes: exactly one
     // update wins; every other sees a conflict and changes nothing.
     let other = SqliteStore::open(&path).unwrap();
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..24u8 {
-        let s = if i % 2 == 0 { store.clone() } else { other.clone() };
+        let s = if i % 2 == 0 {
+            store.clone()
+        } else {
+            other.clone()
+        };
         tasks.spawn(async move {
-            s.witness_update(Some((5, [5; 32])), &witnessed(10 + u64::from(i), i)).await
+            s.witness_update(Some((5, [5; 32])), &witnessed(10 + u64::from(i), i))
+                .await
         });
     }
     let mut won = 0;
@@ -201,11 +304,21 @@ async fn witness_check_and_store_is_atomic_under_concurrent_updates() {
         }
     }
     assert_eq!(won, 1);
-    let held = store.witness_latest("example.org/log").await.unwrap().unwrap();
-    assert_eq!(held.root, [(held.size - 10) as u8; 32], "size and root come from one update");
+    let held = store
+        .witness_latest("example.org/log")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        held.root,
+        [(held.size - 10) as u8; 32],
+        "size and root come from one update"
+    );
     // Never backwards, even from the right expected state.
     expect_err(
-        store.witness_update(Some((held.size, held.root)), &witnessed(1, 1)).await,
+        store
+            .witness_update(Some((held.size, held.root)), &witnessed(1, 1))
+            .await,
         StoreErrorKind::BadRequest,
     );
 }
@@ -223,7 +336,53 @@ async fn split_views_are_kept_once() {
     };
     assert!(store.add_split_view(&view).await.unwrap());
     assert!(!store.add_split_view(&view).await.unwrap());
-    let other = SplitView { kind: SplitViewKind::BadConsistencyProof, conflicting: "c".into(), ..view.clone() };
+    let other = SplitView {
+        kind: SplitViewKind::BadConsistencyProof,
+        conflicting: "c".into(),
+        ..view.clone()
+    };
     assert!(store.add_split_view(&other).await.unwrap());
     assert_eq!(store.list_split_views().await.unwrap(), vec![view, other]);
+}
+
+/// A database from before the log (schema version 1) gets the log tables,
+/// and its envelopes are queued for leaves, oldest first.
+#[tokio::test]
+async fn envelopes_from_before_the_log_are_queued_by_the_migration() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("old.db");
+    let (older, newer) = {
+        let mut a = N::new(1);
+        a.created = ts("2026-03-01T09:00:00Z");
+        let mut b = N::new(2);
+        b.created = ts("2026-03-01T08:00:00Z");
+        (b.build(), a.build())
+    };
+    {
+        let raw = rusqlite::Connection::open(&path).unwrap();
+        raw.execute_batch(include_str!("../../migrations/0001_initial.sql"))
+            .unwrap();
+        raw.pragma_update(None, "user_version", 1).unwrap();
+        for new in [&newer, &older] {
+            let e = new.envelope.envelope();
+            raw.execute(
+                "INSERT INTO envelopes (id, type, from_party, created, created_s, created_ns, tlp, \
+                 direction, stored, json) VALUES (?1, 'notification', 'cert-a', ?2, ?3, 0, 'amber', \
+                 'sent', ?2, ?4)",
+                rusqlite::params![
+                    new.envelope.id().to_string(),
+                    e.created.to_string(),
+                    e.created.datetime().timestamp(),
+                    new.envelope.to_json_value().unwrap().to_string()
+                ],
+            )
+            .unwrap();
+        }
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(
+        store.log_pending(10).await.unwrap(),
+        vec![older.envelope.id(), newer.envelope.id()]
+    );
+    assert_eq!(store.log_state().await.unwrap().size, 0);
 }

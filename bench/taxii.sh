@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# TAXII 2.1 benchmark: countersign (release build, SQLite) and medallion
+# 3.0.0 (memory backend) side by side on 127.0.0.1, driven by the same
+# taxii2-client code with the same data (bench/taxii_client.py): POST
+# 10,000 indicators as 10 x 1,000, then page through them 1,000 per page.
+# medallion's first page is quadratic in the collection size, so it is
+# paged at 2,000 objects and its first-page curve (1k, 2k) is printed.
+# Needs the interop venv: ./test.sh creates .venv-interop, or set
+# COUNTERSIGN_INTEROP_VENV. A program, not a test: it prints numbers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV="${COUNTERSIGN_INTEROP_VENV:-$PWD/.venv-interop}"
+[ -x "$VENV/bin/medallion" ] || { echo "bench/taxii.sh: no medallion in $VENV; run ./test.sh or set COUNTERSIGN_INTEROP_VENV" >&2; exit 1; }
+
+cargo build --release --locked -p countersign >&2
+BIN="$PWD/target/release/countersign"
+WORK="$(mktemp -d)"
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+free_port() { "$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+OURS_PORT="$(free_port)"; MED_PORT="$(free_port)"
+
+"$BIN" init --data "$WORK/node" --party bench-cert --name "Bench CERT" --listen "127.0.0.1:$OURS_PORT" >/dev/null
+TOKEN="$("$BIN" user token --data "$WORK/node" --username admin@bench-cert --label bench | grep -o 'cs_[0-9a-f]*' | head -1)"
+RUST_LOG=warn "$BIN" serve --data "$WORK/node" >"$WORK/ours.log" 2>&1 &
+PIDS+=($!)
+
+collection() { printf '{"id": "%s", "title": "%s", "can_read": true, "can_write": true, "media_types": ["application/stix+json;version=2.1"], "objects": [], "manifest": []}' "$1" "$2"; }
+cat >"$WORK/medallion-data.json" <<JSON
+{"/discovery": {"title": "bench", "default": "http://127.0.0.1:$MED_PORT/api1/", "api_roots": ["http://127.0.0.1:$MED_PORT/api1/"]},
+ "api1": {"information": {"title": "bench", "versions": ["application/taxii+json;version=2.1"], "max_content_length": 104857600},
+          "status": [],
+          "collections": [$(collection 91a7b528-80eb-42ed-a74d-c6fbd5a26116 bench-post), $(collection 52892447-4d7e-4f70-b94d-d7f22742ff63 bench-page)]}}
+JSON
+cat >"$WORK/medallion.json" <<JSON
+{"backend": {"module": "medallion.backends.memory_backend", "module_class": "MemoryBackend", "filename": "$WORK/medallion-data.json"},
+ "users": {"admin": "Password0"}, "taxii": {"max_page_size": 1000}}
+JSON
+"$VENV/bin/medallion" --host 127.0.0.1 --port "$MED_PORT" "$WORK/medallion.json" >"$WORK/medallion.log" 2>&1 &
+PIDS+=($!)
+
+for url in "http://127.0.0.1:$OURS_PORT/health" "http://127.0.0.1:$MED_PORT/taxii2/"; do
+  for _ in $(seq 100); do
+    code="$(curl -s -o /dev/null -w '%{http_code}' "$url" || true)"
+    [ "$code" != "000" ] && break
+    sleep 0.1
+  done
+done
+"$VENV/bin/python" bench/taxii_client.py "http://127.0.0.1:$OURS_PORT" "$TOKEN" \
+  "http://127.0.0.1:$MED_PORT" admin Password0

@@ -1,0 +1,388 @@
+//! The [`TaxiiStore`] trait on SQLite (schema in `migrations/0003_taxii.sql`).
+//!
+//! `date_added` comes from the one-row `taxii_clock` table, read and
+//! advanced in the inserting transaction: each version gets
+//! `max(now, last + 1)` microseconds, so values are unique and strictly
+//! increasing whatever the wall clock does. The TLP visibility rule is the
+//! node's (`countersign_node::access`), written here as SQL.
+
+use async_trait::async_trait;
+use countersign_core::ids::{EnvelopeId, PartyId};
+use countersign_core::tlp::Tlp;
+use countersign_store::{
+    NewTaxiiObject, Result, StoreError, StoreErrorKind, StoredTaxiiObject, TaxiiAdded, TaxiiPage,
+    TaxiiQuery, TaxiiStatusRecord, TaxiiStore, VersionMatch, taxii_time,
+};
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+
+use crate::SqliteStore;
+use crate::rows::{col, db, parse, tlp_rank, violation};
+use crate::store::{commit, read, write};
+
+/// The largest page a TAXII query returns.
+pub const MAX_TAXII_PAGE: u32 = 10_000;
+
+fn now_us() -> i64 {
+    chrono::Utc::now().timestamp_micros()
+}
+
+fn source_of(o: &NewTaxiiObject) -> String {
+    match &o.envelope {
+        Some(e) => format!("envelope:{e}"),
+        None => format!("party:{}", o.owner),
+    }
+}
+
+fn add(tx: &Transaction<'_>, objects: &[NewTaxiiObject]) -> Result<Vec<TaxiiAdded>> {
+    let mut last: i64 = tx
+        .query_row("SELECT last_us FROM taxii_clock WHERE id = 1", [], |r| {
+            r.get(0)
+        })
+        .map_err(db("cannot read the TAXII clock"))?;
+    let mut out = Vec::with_capacity(objects.len());
+    let mut find_version = tx
+        .prepare_cached(
+            "SELECT date_added_us, version_ns FROM taxii_objects WHERE collection = ?1 \
+             AND stix_id = ?2 AND version_ns = ?3 AND source = ?4",
+        )
+        .map_err(db("cannot read TAXII objects"))?;
+    let mut find_unversioned = tx
+        .prepare_cached(
+            "SELECT date_added_us, version_ns FROM taxii_objects WHERE collection = ?1 \
+             AND stix_id = ?2 AND source = ?3 AND json = ?4 LIMIT 1",
+        )
+        .map_err(db("cannot read TAXII objects"))?;
+    let mut insert = tx
+        .prepare_cached(
+            "INSERT INTO taxii_objects (collection, date_added_us, stix_id, type, spec_version, \
+             version, version_ns, owner, tlp, tlp_rank, envelope_id, source, json) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        )
+        .map_err(db("cannot store TAXII objects"))?;
+    let now = now_us();
+    for o in objects {
+        let source = source_of(o);
+        let existing = match &o.version {
+            Some((_, ns)) => find_version
+                .query_row(params![o.collection, o.stix_id, ns, source], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .optional(),
+            None => find_unversioned
+                .query_row(params![o.collection, o.stix_id, source, o.json], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .optional(),
+        }
+        .map_err(db("cannot read TAXII objects"))?;
+        if let Some((date_added_us, version_ns)) = existing {
+            out.push(TaxiiAdded::Existing {
+                date_added_us,
+                version_ns,
+            });
+            continue;
+        }
+        let date_added_us = now.max(last + 1);
+        last = date_added_us;
+        let (version, version_ns) = match &o.version {
+            Some((text, ns)) => (text.clone(), *ns),
+            None => (
+                taxii_time(date_added_us),
+                date_added_us.saturating_mul(1000),
+            ),
+        };
+        insert
+            .execute(params![
+                o.collection,
+                date_added_us,
+                o.stix_id,
+                o.stix_type,
+                o.spec_version,
+                version,
+                version_ns,
+                o.owner.as_str(),
+                o.tlp.as_str(),
+                tlp_rank(o.tlp),
+                o.envelope.map(|e| e.to_string()),
+                source,
+                o.json,
+            ])
+            .map_err(|e| match violation(&e) {
+                Some(_) => StoreError::new(
+                    StoreErrorKind::Duplicate,
+                    format!("{} version {version} is filed already", o.stix_id),
+                ),
+                None => db("cannot store a TAXII object")(e),
+            })?;
+        out.push(TaxiiAdded::Added {
+            date_added_us,
+            version_ns,
+        });
+    }
+    tx.execute("UPDATE taxii_clock SET last_us = ?1 WHERE id = 1", [last])
+        .map_err(db("cannot advance the TAXII clock"))?;
+    Ok(out)
+}
+
+/// The TLP visibility rule for the row alias `o`, with two `?` for the party.
+fn visible(alias: &str) -> String {
+    format!(
+        "({alias}.tlp_rank <= 1 OR {alias}.owner = ? OR ({alias}.envelope_id IS NOT NULL AND \
+         EXISTS (SELECT 1 FROM envelope_recipients r WHERE r.envelope_id = {alias}.envelope_id \
+         AND r.party = ?)))"
+    )
+}
+
+fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}
+
+fn query(conn: &mut Connection, q: &TaxiiQuery) -> Result<TaxiiPage> {
+    let limit = q.limit.clamp(1, MAX_TAXII_PAGE);
+    let json_col = if q.with_json { ", o.json" } else { "" };
+    let mut sql = format!(
+        "SELECT o.seq, o.date_added_us, o.stix_id, o.spec_version, o.version, o.version_ns, \
+         o.owner, o.tlp, o.envelope_id{json_col} FROM taxii_objects o WHERE o.collection = ?"
+    );
+    let mut args: Vec<Value> = vec![Value::Text(q.collection.clone())];
+    let party = q.visible_to.as_ref().map(|p| p.as_str().to_owned());
+    let spec_clause = |alias: &str| {
+        format!(
+            " AND {alias}.spec_version IN ({})",
+            placeholders(q.spec_versions.len())
+        )
+    };
+    if let Some(p) = &party {
+        sql.push_str(" AND ");
+        sql.push_str(&visible("o"));
+        args.extend([Value::Text(p.clone()), Value::Text(p.clone())]);
+    }
+    if let Some(t) = q.added_after_us {
+        sql.push_str(" AND o.date_added_us > ?");
+        args.push(Value::Integer(t));
+    }
+    if let Some(t) = q.after_us {
+        sql.push_str(" AND o.date_added_us > ?");
+        args.push(Value::Integer(t));
+    }
+    if !q.ids.is_empty() {
+        sql.push_str(&format!(
+            " AND o.stix_id IN ({})",
+            placeholders(q.ids.len())
+        ));
+        args.extend(q.ids.iter().map(|s| Value::Text(s.clone())));
+    }
+    if !q.types.is_empty() {
+        sql.push_str(&format!(" AND o.type IN ({})", placeholders(q.types.len())));
+        args.extend(q.types.iter().map(|s| Value::Text(s.clone())));
+    }
+    if !q.spec_versions.is_empty() {
+        sql.push_str(&spec_clause("o"));
+        args.extend(q.spec_versions.iter().map(|s| Value::Text(s.clone())));
+    }
+    if !q.versions.is_empty() && !q.versions.contains(&VersionMatch::All) {
+        let mut alternatives = Vec::new();
+        for v in &q.versions {
+            match v {
+                VersionMatch::All => {}
+                VersionMatch::At(ns) => {
+                    alternatives.push("o.version_ns = ?".to_owned());
+                    args.push(Value::Integer(*ns));
+                }
+                VersionMatch::First | VersionMatch::Last => {
+                    let f = if *v == VersionMatch::First {
+                        "MIN"
+                    } else {
+                        "MAX"
+                    };
+                    let mut sub = format!(
+                        "o.version_ns = (SELECT {f}(o2.version_ns) FROM taxii_objects o2 \
+                         WHERE o2.collection = o.collection AND o2.stix_id = o.stix_id"
+                    );
+                    if let Some(p) = &party {
+                        sub.push_str(" AND ");
+                        sub.push_str(&visible("o2"));
+                        args.extend([Value::Text(p.clone()), Value::Text(p.clone())]);
+                    }
+                    if !q.spec_versions.is_empty() {
+                        sub.push_str(&spec_clause("o2"));
+                        args.extend(q.spec_versions.iter().map(|s| Value::Text(s.clone())));
+                    }
+                    sub.push(')');
+                    alternatives.push(sub);
+                }
+            }
+        }
+        sql.push_str(&format!(" AND ({})", alternatives.join(" OR ")));
+    }
+    sql.push_str(" ORDER BY o.date_added_us LIMIT ?");
+    args.push(Value::Integer(i64::from(limit) + 1));
+
+    let tx = read(conn)?;
+    let mut items = Vec::new();
+    {
+        let mut stmt = tx
+            .prepare_cached(&sql)
+            .map_err(db("cannot query TAXII objects"))?;
+        let mut rows = stmt
+            .query(rusqlite::params_from_iter(args.iter()))
+            .map_err(db("cannot query TAXII objects"))?;
+        while let Some(row) = rows.next().map_err(db("cannot query TAXII objects"))? {
+            let owner: String = col(row, 6, "owner")?;
+            let tlp: String = col(row, 7, "tlp")?;
+            let envelope: Option<String> = col(row, 8, "envelope_id")?;
+            items.push(StoredTaxiiObject {
+                seq: col(row, 0, "seq")?,
+                date_added_us: col(row, 1, "date_added_us")?,
+                stix_id: col(row, 2, "stix_id")?,
+                spec_version: col(row, 3, "spec_version")?,
+                version: col(row, 4, "version")?,
+                version_ns: col(row, 5, "version_ns")?,
+                owner: parse("owner", &owner, PartyId::parse)?,
+                tlp: parse("TLP", &tlp, Tlp::parse)?,
+                envelope: envelope
+                    .as_deref()
+                    .map(|e| parse("envelope id", e, EnvelopeId::parse))
+                    .transpose()?,
+                json: if q.with_json {
+                    Some(col(row, 9, "json")?)
+                } else {
+                    None
+                },
+            });
+        }
+    }
+    commit(tx)?;
+    let more = items.len() > limit as usize;
+    items.truncate(limit as usize);
+    Ok(TaxiiPage { items, more })
+}
+
+fn delete(conn: &mut Connection, seqs: &[i64]) -> Result<u64> {
+    let tx = write(conn)?;
+    let mut n = 0;
+    {
+        let mut stmt = tx
+            .prepare_cached("DELETE FROM taxii_objects WHERE seq = ?1")
+            .map_err(db("cannot delete TAXII objects"))?;
+        for seq in seqs {
+            n += stmt
+                .execute([seq])
+                .map_err(db("cannot delete TAXII objects"))? as u64;
+        }
+    }
+    commit(tx)?;
+    Ok(n)
+}
+
+#[async_trait]
+impl TaxiiStore for SqliteStore {
+    async fn taxii_add(&self, objects: &[NewTaxiiObject]) -> Result<Vec<TaxiiAdded>> {
+        let objects = objects.to_vec();
+        self.call(move |c| {
+            let tx = write(c)?;
+            let out = add(&tx, &objects)?;
+            commit(tx)?;
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn taxii_query(&self, q: &TaxiiQuery) -> Result<TaxiiPage> {
+        let q = q.clone();
+        self.call(move |c| query(c, &q)).await
+    }
+
+    async fn taxii_delete(&self, seqs: &[i64]) -> Result<u64> {
+        let seqs = seqs.to_vec();
+        self.call(move |c| delete(c, &seqs)).await
+    }
+
+    async fn taxii_put_status(&self, status: &TaxiiStatusRecord) -> Result<()> {
+        let s = status.clone();
+        self.call(move |c| {
+            let tx = write(c)?;
+            tx.execute(
+                "INSERT INTO taxii_status (id, owner, json) VALUES (?1, ?2, ?3)",
+                params![s.id, s.owner.as_str(), s.json],
+            )
+            .map_err(|e| match violation(&e) {
+                Some(_) => StoreError::new(
+                    StoreErrorKind::Duplicate,
+                    format!("status {} exists already", s.id),
+                ),
+                None => db("cannot store the TAXII status")(e),
+            })?;
+            commit(tx)
+        })
+        .await
+    }
+
+    async fn taxii_get_status(&self, id: &str) -> Result<Option<TaxiiStatusRecord>> {
+        let id = id.to_owned();
+        self.call(move |c| {
+            let found: Option<(String, String)> = c
+                .query_row(
+                    "SELECT owner, json FROM taxii_status WHERE id = ?1",
+                    [&id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()
+                .map_err(db("cannot read the TAXII status"))?;
+            found
+                .map(|(owner, json)| {
+                    Ok(TaxiiStatusRecord {
+                        id: id.clone(),
+                        owner: parse("owner", &owner, PartyId::parse)?,
+                        json,
+                    })
+                })
+                .transpose()
+        })
+        .await
+    }
+
+    async fn taxii_evidence_pending(&self, limit: u32) -> Result<Vec<EnvelopeId>> {
+        self.call(move |c| {
+            let mut stmt = c
+                .prepare_cached(
+                    "SELECT envelope_id FROM taxii_evidence_pending ORDER BY envelope_id LIMIT ?1",
+                )
+                .map_err(db("cannot read the TAXII evidence queue"))?;
+            let ids = stmt
+                .query_map([limit], |r| r.get::<_, String>(0))
+                .map_err(db("cannot read the TAXII evidence queue"))?
+                .collect::<rusqlite::Result<Vec<String>>>()
+                .map_err(db("cannot read the TAXII evidence queue"))?;
+            ids.iter()
+                .map(|t| parse("envelope id", t, EnvelopeId::parse))
+                .collect()
+        })
+        .await
+    }
+
+    async fn taxii_add_evidence(
+        &self,
+        envelope: &EnvelopeId,
+        objects: &[NewTaxiiObject],
+    ) -> Result<()> {
+        let (envelope, objects) = (envelope.to_string(), objects.to_vec());
+        self.call(move |c| {
+            let tx = write(c)?;
+            let queued = tx
+                .execute(
+                    "DELETE FROM taxii_evidence_pending WHERE envelope_id = ?1",
+                    [&envelope],
+                )
+                .map_err(db("cannot update the TAXII evidence queue"))?;
+            // Another process filed it meanwhile: nothing to do.
+            if queued == 0 {
+                return Ok(());
+            }
+            add(&tx, &objects)?;
+            commit(tx)
+        })
+        .await
+    }
+}
