@@ -8,6 +8,7 @@ mod cli {
     pub mod bad_input;
     pub mod demo;
     pub mod harness;
+    pub mod matching;
     pub mod kill;
     pub mod log;
     pub mod story;

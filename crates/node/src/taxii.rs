@@ -472,51 +472,30 @@ impl Node {
             return Err(NodeError::new(NodeErrorKind::InvalidStix, message));
         }
         let news = checked;
-        let store = taxii_store(self)?;
-        let added = store.taxii_add(&news).await?;
-        let successes: Vec<StatusDetail> = news
+        let status_id = uuid::Uuid::new_v4().to_string();
+        let keys: Vec<(String, Option<String>)> = news
             .iter()
-            .zip(&added)
-            .map(|(n, a)| {
-                let (us, message) = match a {
-                    TaxiiAdded::Added { date_added_us, .. } => (*date_added_us, None),
-                    TaxiiAdded::Existing { date_added_us, .. } => (
-                        *date_added_us,
-                        Some("this version was stored already".to_owned()),
-                    ),
-                };
-                StatusDetail {
-                    id: n.stix_id.clone(),
-                    version: Some(
-                        n.version
-                            .as_ref()
-                            .map_or_else(|| countersign_store::taxii_time(us), |v| v.0.clone()),
-                    ),
-                    message,
-                }
-            })
+            .map(|n| (n.stix_id.clone(), n.version.as_ref().map(|v| v.0.clone())))
             .collect();
-        let status = TaxiiStatus {
-            id: uuid::Uuid::new_v4().to_string(),
-            status: "complete".to_owned(),
-            request_timestamp,
-            total_count: news.len() as u64,
-            success_count: successes.len() as u64,
-            successes,
-            failure_count: 0,
-            failures: Vec::new(),
-            pending_count: 0,
-            pendings: Vec::new(),
+        let make = {
+            let (status_id, request_timestamp, keys) =
+                (status_id.clone(), request_timestamp.clone(), keys.clone());
+            move |added: &[TaxiiAdded]| -> countersign_store::Result<TaxiiStatusRecord> {
+                let status = build_status(status_id, request_timestamp, &keys, added);
+                let json = serde_json::to_string(&status).map_err(|e| {
+                    countersign_store::StoreError::backend(format!("cannot serialise a status: {e}"))
+                })?;
+                Ok(TaxiiStatusRecord {
+                    id: status.id,
+                    owner,
+                    json,
+                })
+            }
         };
-        let json = serde_json::to_string(&status)
-            .map_err(|e| NodeError::internal(format!("cannot serialise a status: {e}")))?;
-        store
-            .taxii_put_status(&TaxiiStatusRecord {
-                id: status.id.clone(),
-                owner,
-                json,
-            })
+        let added = taxii_store(self)?
+            .taxii_add(&news, Some(Box::new(make)))
             .await?;
+        let status = build_status(status_id, request_timestamp, &keys, &added);
         tracing::info!(status = %status.id, objects = news.len(), collection = c.id, "TAXII objects added");
         Ok(status)
     }
@@ -534,5 +513,49 @@ impl Node {
         }
         serde_json::from_str(&record.json)
             .map_err(|e| NodeError::internal(format!("stored status {id} does not parse: {e}")))
+    }
+}
+
+/// The status resource of a completed POST: every object a success (a
+/// version stored before says so in its message).
+fn build_status(
+    id: String,
+    request_timestamp: String,
+    keys: &[(String, Option<String>)],
+    added: &[TaxiiAdded],
+) -> TaxiiStatus {
+    let successes: Vec<StatusDetail> = keys
+        .iter()
+        .zip(added)
+        .map(|((stix_id, version), a)| {
+            let (us, message) = match a {
+                TaxiiAdded::Added { date_added_us, .. } => (*date_added_us, None),
+                TaxiiAdded::Existing { date_added_us, .. } => (
+                    *date_added_us,
+                    Some("this version was stored already".to_owned()),
+                ),
+            };
+            StatusDetail {
+                id: stix_id.clone(),
+                version: Some(
+                    version
+                        .clone()
+                        .unwrap_or_else(|| countersign_store::taxii_time(us)),
+                ),
+                message,
+            }
+        })
+        .collect();
+    TaxiiStatus {
+        id,
+        status: "complete".to_owned(),
+        request_timestamp,
+        total_count: keys.len() as u64,
+        success_count: successes.len() as u64,
+        successes,
+        failure_count: 0,
+        failures: Vec::new(),
+        pending_count: 0,
+        pendings: Vec::new(),
     }
 }

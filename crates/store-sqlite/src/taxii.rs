@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use countersign_core::ids::{EnvelopeId, PartyId};
 use countersign_core::tlp::Tlp;
 use countersign_store::{
-    NewTaxiiObject, Result, StoreError, StoreErrorKind, StoredTaxiiObject, TaxiiAdded, TaxiiPage,
+    NewTaxiiObject, Result, StatusFn, StoreError, StoreErrorKind, StoredTaxiiObject, TaxiiAdded, TaxiiPage,
     TaxiiQuery, TaxiiStatusRecord, TaxiiStore, VersionMatch, taxii_time,
 };
 use rusqlite::types::Value;
@@ -53,38 +53,34 @@ fn add(tx: &Transaction<'_>, objects: &[NewTaxiiObject]) -> Result<Vec<TaxiiAdde
              AND stix_id = ?2 AND source = ?3 AND json = ?4 LIMIT 1",
         )
         .map_err(db("cannot read TAXII objects"))?;
+    // OR IGNORE: a version already filed from the same source is kept as
+    // it is (found below), so a re-POST is idempotent.
     let mut insert = tx
         .prepare_cached(
-            "INSERT INTO taxii_objects (collection, date_added_us, stix_id, type, spec_version, \
-             version, version_ns, owner, tlp, tlp_rank, envelope_id, source, json) \
+            "INSERT OR IGNORE INTO taxii_objects (collection, date_added_us, stix_id, type, \
+             spec_version, version, version_ns, owner, tlp, tlp_rank, envelope_id, source, json) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         )
         .map_err(db("cannot store TAXII objects"))?;
     let now = now_us();
     for o in objects {
         let source = source_of(o);
-        let existing = match &o.version {
-            Some((_, ns)) => find_version
-                .query_row(params![o.collection, o.stix_id, ns, source], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })
-                .optional(),
-            None => find_unversioned
+        if o.version.is_none() {
+            let existing = find_unversioned
                 .query_row(params![o.collection, o.stix_id, source, o.json], |r| {
                     Ok((r.get(0)?, r.get(1)?))
                 })
-                .optional(),
-        }
-        .map_err(db("cannot read TAXII objects"))?;
-        if let Some((date_added_us, version_ns)) = existing {
-            out.push(TaxiiAdded::Existing {
-                date_added_us,
-                version_ns,
-            });
-            continue;
+                .optional()
+                .map_err(db("cannot read TAXII objects"))?;
+            if let Some((date_added_us, version_ns)) = existing {
+                out.push(TaxiiAdded::Existing {
+                    date_added_us,
+                    version_ns,
+                });
+                continue;
+            }
         }
         let date_added_us = now.max(last + 1);
-        last = date_added_us;
         let (version, version_ns) = match &o.version {
             Some((text, ns)) => (text.clone(), *ns),
             None => (
@@ -92,7 +88,7 @@ fn add(tx: &Transaction<'_>, objects: &[NewTaxiiObject]) -> Result<Vec<TaxiiAdde
                 date_added_us.saturating_mul(1000),
             ),
         };
-        insert
+        let inserted = insert
             .execute(params![
                 o.collection,
                 date_added_us,
@@ -108,14 +104,21 @@ fn add(tx: &Transaction<'_>, objects: &[NewTaxiiObject]) -> Result<Vec<TaxiiAdde
                 source,
                 o.json,
             ])
-            .map_err(|e| match violation(&e) {
-                Some(_) => StoreError::new(
-                    StoreErrorKind::Duplicate,
-                    format!("{} version {version} is filed already", o.stix_id),
-                ),
-                None => db("cannot store a TAXII object")(e),
-            })?;
-        out.push(TaxiiAdded::Added {
+            .map_err(db("cannot store a TAXII object"))?;
+        if inserted == 1 {
+            last = date_added_us;
+            out.push(TaxiiAdded::Added {
+                date_added_us,
+                version_ns,
+            });
+            continue;
+        }
+        let (date_added_us, version_ns) = find_version
+            .query_row(params![o.collection, o.stix_id, version_ns, source], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .map_err(db("cannot read TAXII objects"))?;
+        out.push(TaxiiAdded::Existing {
             date_added_us,
             version_ns,
         });
@@ -123,6 +126,21 @@ fn add(tx: &Transaction<'_>, objects: &[NewTaxiiObject]) -> Result<Vec<TaxiiAdde
     tx.execute("UPDATE taxii_clock SET last_us = ?1 WHERE id = 1", [last])
         .map_err(db("cannot advance the TAXII clock"))?;
     Ok(out)
+}
+
+fn put_status(tx: &Transaction<'_>, s: &TaxiiStatusRecord) -> Result<()> {
+    tx.execute(
+        "INSERT INTO taxii_status (id, owner, json) VALUES (?1, ?2, ?3)",
+        params![s.id, s.owner.as_str(), s.json],
+    )
+    .map_err(|e| match violation(&e) {
+        Some(_) => StoreError::new(
+            StoreErrorKind::Duplicate,
+            format!("status {} exists already", s.id),
+        ),
+        None => db("cannot store the TAXII status")(e),
+    })?;
+    Ok(())
 }
 
 /// The TLP visibility rule for the row alias `o`, with two `?` for the party.
@@ -278,11 +296,18 @@ fn delete(conn: &mut Connection, seqs: &[i64]) -> Result<u64> {
 
 #[async_trait]
 impl TaxiiStore for SqliteStore {
-    async fn taxii_add(&self, objects: &[NewTaxiiObject]) -> Result<Vec<TaxiiAdded>> {
+    async fn taxii_add(
+        &self,
+        objects: &[NewTaxiiObject],
+        status: Option<StatusFn>,
+    ) -> Result<Vec<TaxiiAdded>> {
         let objects = objects.to_vec();
         self.call(move |c| {
             let tx = write(c)?;
             let out = add(&tx, &objects)?;
+            if let Some(status) = status {
+                put_status(&tx, &status(&out)?)?;
+            }
             commit(tx)?;
             Ok(out)
         })
@@ -303,17 +328,7 @@ impl TaxiiStore for SqliteStore {
         let s = status.clone();
         self.call(move |c| {
             let tx = write(c)?;
-            tx.execute(
-                "INSERT INTO taxii_status (id, owner, json) VALUES (?1, ?2, ?3)",
-                params![s.id, s.owner.as_str(), s.json],
-            )
-            .map_err(|e| match violation(&e) {
-                Some(_) => StoreError::new(
-                    StoreErrorKind::Duplicate,
-                    format!("status {} exists already", s.id),
-                ),
-                None => db("cannot store the TAXII status")(e),
-            })?;
+            put_status(&tx, &s)?;
             commit(tx)
         })
         .await

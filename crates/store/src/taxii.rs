@@ -129,12 +129,21 @@ pub struct TaxiiStatusRecord {
     pub json: String,
 }
 
+/// Makes the status resource of a POST from what became of its objects.
+pub type StatusFn = Box<dyn FnOnce(&[TaxiiAdded]) -> Result<TaxiiStatusRecord> + Send>;
+
 /// TAXII storage. Same contract as [`crate::Store`]: every method is atomic.
 #[async_trait]
 pub trait TaxiiStore: Send + Sync {
     /// Files object versions in one transaction; the result is in the
-    /// order of `objects`.
-    async fn taxii_add(&self, objects: &[NewTaxiiObject]) -> Result<Vec<TaxiiAdded>>;
+    /// order of `objects`. When given, `status` is called with that result
+    /// and the status resource it returns is stored in the same
+    /// transaction (one commit, one fsync, per POST).
+    async fn taxii_add(
+        &self,
+        objects: &[NewTaxiiObject],
+        status: Option<StatusFn>,
+    ) -> Result<Vec<TaxiiAdded>>;
     /// Versions matching `query`, oldest `date_added` first.
     async fn taxii_query(&self, query: &TaxiiQuery) -> Result<TaxiiPage>;
     /// Removes versions by [`StoredTaxiiObject::seq`]; returns how many.

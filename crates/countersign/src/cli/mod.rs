@@ -2,6 +2,7 @@
 
 mod demo;
 mod init;
+mod matching;
 mod log;
 mod notify;
 mod output;
@@ -59,6 +60,8 @@ pub enum Command {
     List(show::ListCommand),
     /// Show one notification.
     Show(show::ShowArgs),
+    /// Match local observations against a notification's indicators.
+    Match(matching::MatchArgs),
     /// Verify offline: a signed envelope, a log checkpoint, a tlog-proof, or consistency.
     Verify(verify::VerifyArgs),
     /// The node's transparency log: checkpoint, key, proofs.
@@ -90,6 +93,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Notify(args) => notify::run(*args).await,
         Command::List(cmd) => show::list(cmd).await,
         Command::Show(args) => show::show(args).await,
+        Command::Match(args) => matching::run(args).await,
         Command::Verify(args) => verify::run(args).await,
         Command::Log(cmd) => log::run(cmd).await,
         Command::Serve(args) => serve::run(args).await,
