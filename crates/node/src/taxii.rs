@@ -430,6 +430,7 @@ impl Node {
         }
         let request_timestamp =
             countersign_store::taxii_time(chrono::Utc::now().timestamp_micros());
+        let tc = std::time::Instant::now();
         let mut problems = Vec::new();
         let mut checked = Vec::with_capacity(objects.len());
         for (i, value) in objects.iter().enumerate() {
@@ -472,6 +473,7 @@ impl Node {
             return Err(NodeError::new(NodeErrorKind::InvalidStix, message));
         }
         let news = checked;
+        eprintln!("TIMING check {:?}", tc.elapsed());
         let status_id = uuid::Uuid::new_v4().to_string();
         let keys: Vec<(String, Option<String>)> = news
             .iter()
@@ -492,9 +494,11 @@ impl Node {
                 })
             }
         };
+        let t0 = std::time::Instant::now();
         let added = taxii_store(self)?
             .taxii_add(&news, Some(Box::new(make)))
             .await?;
+        eprintln!("TIMING store {:?}", t0.elapsed());
         let status = build_status(status_id, request_timestamp, &keys, &added);
         tracing::info!(status = %status.id, objects = news.len(), collection = c.id, "TAXII objects added");
         Ok(status)

@@ -281,6 +281,7 @@ pub async fn add_objects(
     viewer.require(countersign_core::access::Role::Analyst)?;
     node.taxii_collection(&viewer, &id)?;
     let body = body.map_err(ApiError::from)?;
+    let tp = std::time::Instant::now();
     let value: Value = serde_json::from_slice(&body)
         .map_err(|e| TaxiiError::bad_request(format!("the body is not JSON: {e}")))?;
     let objects = value
@@ -291,8 +292,12 @@ pub async fn add_objects(
                 "the body must be a TAXII envelope: {\"objects\": [ ...STIX objects... ]}",
             )
         })?;
+    eprintln!("TIMING parse {:?}", tp.elapsed());
     let status = node.taxii_add(&viewer, &id, objects).await?;
-    taxii_json(StatusCode::ACCEPTED, &status_out(&status))
+    let tr = std::time::Instant::now();
+    let r = taxii_json(StatusCode::ACCEPTED, &status_out(&status));
+    eprintln!("TIMING respond {:?}", tr.elapsed());
+    r
 }
 
 pub async fn object(
