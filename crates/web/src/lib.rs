@@ -56,6 +56,12 @@ pub fn router(node: Node) -> Router {
         .route("/v1/openapi.json", get(api::meta::openapi))
         .route("/v1/keys", get(api::meta::keys))
         .route("/v1/me", get(api::meta::me))
+        .route("/log/checkpoint", get(api::log::checkpoint))
+        .route("/log/tile/{*path}", get(api::log::tile))
+        .route(
+            "/witness/add-checkpoint",
+            post(api::log::add_checkpoint).layer(DefaultBodyLimit::max(api::log::MAX_WITNESS_BODY)),
+        )
         .route(
             "/v1/session",
             post(api::session::login).delete(api::session::logout),

@@ -19,6 +19,9 @@ use crate::wire;
         api::meta::openapi,
         api::meta::keys,
         api::meta::me,
+        api::log::checkpoint,
+        api::log::tile,
+        api::log::add_checkpoint,
         api::session::login,
         api::session::logout,
         api::parties::list,
@@ -42,6 +45,7 @@ use crate::wire;
         (name = "parties", description = "The directory of parties and signed directory entries"),
         (name = "notifications", description = "Notifications with evidence, under TLP"),
         (name = "attachments", description = "Content-addressed files that travel with notifications"),
+        (name = "log", description = "The transparency log (C2SP tlog-tiles) and the witness (tlog-witness), public"),
     )
 )]
 pub struct ApiDoc;

@@ -22,6 +22,8 @@ mod bad_input;
 mod contract;
 #[path = "web/interop.rs"]
 mod interop;
+#[path = "web/log.rs"]
+mod log;
 #[path = "web/taxii.rs"]
 mod taxii;
 #[path = "web/ui.rs"]
