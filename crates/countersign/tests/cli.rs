@@ -8,9 +8,9 @@ mod cli {
     pub mod bad_input;
     pub mod demo;
     pub mod harness;
-    pub mod matching;
     pub mod kill;
     pub mod log;
+    pub mod matching;
     pub mod story;
     pub mod tidy;
 }

@@ -30,36 +30,102 @@ fn finds_the_indicator_in_local_observations_and_writes_valid_sightings() {
     let a = init(tmp.path(), "cert-a");
     let b = init(tmp.path(), "cert-b");
     let entry = tmp.path().join("b.json");
-    run(&["party", "export", "--data", &b, "cert-b", "--out", entry.to_str().unwrap()]).ok();
+    run(&[
+        "party",
+        "export",
+        "--data",
+        &b,
+        "cert-b",
+        "--out",
+        entry.to_str().unwrap(),
+    ])
+    .ok();
     run(&["party", "import", "--data", &a, entry.to_str().unwrap()]).ok();
     let evidence = write(tmp.path(), "evidence.json", &evidence_bundle());
-    let id = run(&["notify", "--data", &a, "--to", "cert-b", "--title", "t", "--category", "scanner", "--evidence", &evidence])
-        .ok()
-        .stdout
-        .trim()
-        .to_owned();
+    let id = run(&[
+        "notify",
+        "--data",
+        &a,
+        "--to",
+        "cert-b",
+        "--title",
+        "t",
+        "--category",
+        "scanner",
+        "--evidence",
+        &evidence,
+    ])
+    .ok()
+    .stdout
+    .trim()
+    .to_owned();
     let observed = write(tmp.path(), "observed.json", &observed_bundle());
     let sightings = tmp.path().join("sightings.json");
     let out = run(&[
-        "match", "--data", &a, "--notification", &id, "--observed", &observed,
-        "--sightings", sightings.to_str().unwrap(), "--json",
+        "match",
+        "--data",
+        &a,
+        "--notification",
+        &id,
+        "--observed",
+        &observed,
+        "--sightings",
+        sightings.to_str().unwrap(),
+        "--json",
     ])
     .ok()
     .json();
     assert_eq!(out["indicators"], 1);
     assert_eq!(out["observations"], 2);
-    assert_eq!(out["hits"][0]["observed_data"], json!(["observed-data--00000000-0000-4000-8000-000000000001"]));
+    assert_eq!(
+        out["hits"][0]["observed_data"],
+        json!(["observed-data--00000000-0000-4000-8000-000000000001"])
+    );
 
-    let bundle: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&sightings).unwrap()).unwrap();
+    let bundle: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sightings).unwrap()).unwrap();
     let checked = countersign_stix::check_bundle(&bundle).expect("sightings bundle is valid STIX");
     let s: Vec<_> = checked.of_type("sighting").collect();
     assert_eq!(s.len(), 1);
-    assert_eq!(s[0].get_str("sighting_of_ref"), Some("indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"));
+    assert_eq!(
+        s[0].get_str("sighting_of_ref"),
+        Some("indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f")
+    );
     assert_eq!(s[0].get("count"), Some(&json!(4)));
 
     // Bad input: an observed file that is not STIX, a notification without evidence.
     let junk = write(tmp.path(), "junk.json", "{\"type\": \"bundle\"}");
-    run(&["match", "--data", &a, "--notification", &id, "--observed", &junk]).fails(3, "not valid STIX");
-    let bare = run(&["notify", "--data", &a, "--to", "cert-b", "--title", "t", "--category", "scanner"]).ok().stdout;
-    run(&["match", "--data", &a, "--notification", bare.trim(), "--observed", &observed]).fails(3, "no evidence");
+    run(&[
+        "match",
+        "--data",
+        &a,
+        "--notification",
+        &id,
+        "--observed",
+        &junk,
+    ])
+    .fails(3, "not valid STIX");
+    let bare = run(&[
+        "notify",
+        "--data",
+        &a,
+        "--to",
+        "cert-b",
+        "--title",
+        "t",
+        "--category",
+        "scanner",
+    ])
+    .ok()
+    .stdout;
+    run(&[
+        "match",
+        "--data",
+        &a,
+        "--notification",
+        bare.trim(),
+        "--observed",
+        &observed,
+    ])
+    .fails(3, "no evidence");
 }

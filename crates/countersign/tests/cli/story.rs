@@ -51,6 +51,59 @@ fn init_exchange_notify_show_verify() {
         .collect();
     assert_eq!(ids, ["cert-aurelia", "ncsc-borealis"]);
 
+    // An abuse desk without a node of its own, added by hand from the key
+    // it sent, with its networks and a 24/7 contact.
+    let desk_key = init(tmp.path(), "meridian-abuse");
+    let desk_vkey = run(&[
+        "party",
+        "show",
+        "--data",
+        &desk_key,
+        "meridian-abuse",
+        "--json",
+    ])
+    .ok()
+    .json()["party"]["keys"][0]["vkey"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    run(&[
+        "party",
+        "add",
+        "--data",
+        &a,
+        "--id",
+        "meridian-abuse",
+        "--name",
+        "Meridian abuse desk",
+        "--kind",
+        "network-operator",
+        "--country",
+        "ee",
+        "--vkey",
+        &desk_vkey,
+        "--network",
+        "198.51.100.0/24",
+        "--network",
+        "AS64500",
+        "--sector",
+        "nis2:digital-infrastructure",
+        "--contact",
+        "NOC|duty officer|noc@meridian.example|+372 555 0100|24x7",
+    ])
+    .ok();
+    let desk = run(&["party", "show", "--data", &a, "meridian-abuse", "--json"])
+        .ok()
+        .json();
+    assert_eq!(desk["party"]["country"], "EE");
+    assert_eq!(
+        desk["party"]["constituency"]["prefixes"][0],
+        "198.51.100.0/24"
+    );
+    assert_eq!(desk["party"]["constituency"]["asns"][0], 64500);
+    assert_eq!(desk["party"]["contacts"][0]["always_on"], true);
+    assert_eq!(desk["hosted"], false);
+
     // Notify with evidence and an attachment.
     let bundle = write(tmp.path(), "evidence.json", &evidence_bundle());
     let log = write(
