@@ -460,7 +460,9 @@ impl Node {
             move |added: &[TaxiiAdded]| -> countersign_store::Result<TaxiiStatusRecord> {
                 let status = build_status(status_id, request_timestamp, &keys, added);
                 let json = serde_json::to_string(&status).map_err(|e| {
-                    countersign_store::StoreError::backend(format!("cannot serialise a status: {e}"))
+                    countersign_store::StoreError::backend(format!(
+                        "cannot serialise a status: {e}"
+                    ))
                 })?;
                 Ok(TaxiiStatusRecord {
                     id: status.id,

@@ -34,6 +34,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "taxii",
         sql: include_str!("../migrations/0003_taxii.sql"),
     },
+    Migration {
+        version: 4,
+        name: "federation",
+        sql: include_str!("../migrations/0004_federation.sql"),
+    },
 ];
 
 /// The schema version this code writes: that of the last migration.

@@ -10,8 +10,8 @@ use async_trait::async_trait;
 use countersign_core::ids::{EnvelopeId, PartyId};
 use countersign_core::tlp::Tlp;
 use countersign_store::{
-    NewTaxiiObject, Result, StatusFn, StoreError, StoreErrorKind, StoredTaxiiObject, TaxiiAdded, TaxiiPage,
-    TaxiiQuery, TaxiiStatusRecord, TaxiiStore, VersionMatch, taxii_time,
+    NewTaxiiObject, Result, StatusFn, StoreError, StoreErrorKind, StoredTaxiiObject, TaxiiAdded,
+    TaxiiPage, TaxiiQuery, TaxiiStatusRecord, TaxiiStore, VersionMatch, taxii_time,
 };
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};

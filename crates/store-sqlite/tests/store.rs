@@ -17,6 +17,8 @@ mod listing;
 mod log;
 #[path = "store/parties.rs"]
 mod parties;
+#[path = "store/taxii.rs"]
+mod taxii;
 #[path = "store/users.rs"]
 mod users;
 

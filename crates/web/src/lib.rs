@@ -97,6 +97,7 @@ pub fn router(node: Node) -> Router {
         .route("/login", get(ui::login::show).post(ui::login::submit))
         .route("/logout", post(ui::login::logout))
         .route("/parties", get(ui::parties::list))
+        .route("/log", get(ui::log::show))
         .route(
             "/notifications/new",
             get(ui::notifications::new)

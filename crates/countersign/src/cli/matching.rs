@@ -50,9 +50,14 @@ pub async fn run(args: MatchArgs) -> anyhow::Result<()> {
     let observations = Observation::from_bundle(&observed);
 
     let node = args.data.open().await?;
-    let detail = node.get_notification(&Viewer::Operator, &args.notification).await?;
+    let detail = node
+        .get_notification(&Viewer::Operator, &args.notification)
+        .await?;
     let Some(evidence) = &detail.checked.notification.evidence else {
-        return Err(NodeError::invalid("the notification carries no evidence, so no indicators to match").into());
+        return Err(NodeError::invalid(
+            "the notification carries no evidence, so no indicators to match",
+        )
+        .into());
     };
     let evidence = check_bundle(evidence).map_err(|e| NodeError::invalid(e.to_string()))?;
     let mut indicators = Vec::new();
@@ -71,7 +76,10 @@ pub async fn run(args: MatchArgs) -> anyhow::Result<()> {
         }
     }
     if indicators.is_empty() {
-        return Err(NodeError::invalid("the notification's evidence has no STIX-pattern indicators").into());
+        return Err(NodeError::invalid(
+            "the notification's evidence has no STIX-pattern indicators",
+        )
+        .into());
     }
     let hits: Vec<Hit> = matcher
         .match_all(&observations)
@@ -101,7 +109,9 @@ pub async fn run(args: MatchArgs) -> anyhow::Result<()> {
                 })
             })
             .collect();
-        return output::json(&json!({"indicators": indicators.len(), "observations": observations.len(), "hits": out}));
+        return output::json(
+            &json!({"indicators": indicators.len(), "observations": observations.len(), "hits": out}),
+        );
     }
     println!(
         "{} of {} indicators matched in {} observations",
@@ -127,14 +137,24 @@ pub async fn run(args: MatchArgs) -> anyhow::Result<()> {
 
 /// A bundle of one sighting per matched indicator (STIX 2.1 §5.2), with
 /// the observed-data it cites and the objects those reference.
-fn sightings_bundle(hits: &[Hit], observations: &[Observation], observed: &countersign_stix::Bundle) -> Value {
+fn sightings_bundle(
+    hits: &[Hit],
+    observations: &[Observation],
+    observed: &countersign_stix::Bundle,
+) -> Value {
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let mut objects: Vec<Value> = Vec::new();
     let mut included = std::collections::BTreeSet::new();
     for hit in hits {
         let obs: Vec<&Observation> = hit.observations.iter().map(|i| &observations[*i]).collect();
-        let first = obs.iter().map(|o| o.first_observed().as_str().to_owned()).min();
-        let last = obs.iter().map(|o| o.last_observed().as_str().to_owned()).max();
+        let first = obs
+            .iter()
+            .map(|o| o.first_observed().as_str().to_owned())
+            .min();
+        let last = obs
+            .iter()
+            .map(|o| o.last_observed().as_str().to_owned())
+            .max();
         let count: u64 = obs.iter().map(|o| o.number_observed()).sum();
         let mut sighting = json!({
             "type": "sighting", "spec_version": "2.1",

@@ -2,8 +2,8 @@
 
 mod demo;
 mod init;
-mod matching;
 mod log;
+mod matching;
 mod notify;
 mod output;
 mod party;

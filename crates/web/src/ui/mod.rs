@@ -9,6 +9,7 @@
 //! [`crate::auth`]). Downloads link to the REST API, which accepts the
 //! session cookie.
 
+pub mod log;
 pub mod login;
 pub mod notifications;
 pub mod parties;
@@ -65,6 +66,7 @@ pub fn page(
                             a href="/" { "Notifications" }
                             a href="/notifications/new" { "File a notification" }
                             a href="/parties" { "Parties" }
+                            a href="/log" { "Log" }
                         }
                         div.who {
                             (who(&s.viewer))

@@ -105,6 +105,7 @@ async fn pages_redirect_to_login_without_a_session() {
     for path in [
         "/",
         "/parties",
+        "/log",
         "/notifications/new",
         &format!("/notifications/{SHA}"),
     ] {

@@ -71,3 +71,19 @@ async fn tile_and_witness_errors() {
         .await;
     assert_eq!(r.status, 400, "{}", r.text());
 }
+
+#[tokio::test]
+async fn the_log_page_shows_the_checkpoint_keys_and_no_split_view() {
+    let app = TestApp::new().await;
+    app.notify(&app.analyst_a, &notification("n", "green"))
+        .await;
+    let cookie = app.ui_login("analyst@cert-a", PASSWORD).await;
+    let page = app.get_with_cookie("/log", &cookie).await;
+    assert_eq!(page.status, 200, "{}", page.text());
+    let html = page.text();
+    let checkpoint = app.node.log_checkpoint().await.unwrap();
+    let first_line = checkpoint.lines().next().unwrap();
+    assert!(html.contains(first_line), "{html}");
+    assert!(html.contains(&app.node.log_vkey().to_string()), "{html}");
+    assert!(html.contains("No split view caught"), "{html}");
+}
