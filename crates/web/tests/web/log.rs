@@ -87,3 +87,64 @@ async fn the_log_page_shows_the_checkpoint_keys_and_no_split_view() {
     assert!(html.contains(&app.node.log_vkey().to_string()), "{html}");
     assert!(html.contains("No split view caught"), "{html}");
 }
+
+#[tokio::test]
+async fn a_split_view_caught_by_the_witness_is_shown() {
+    use countersign_core::party::{Party, PartyKey, PartyKind};
+    use countersign_tlog::SignerKey;
+    use countersign_tlog::witness::AddCheckpointRequest;
+
+    let app = TestApp::new().await;
+    // A peer whose log this node witnesses.
+    let log_key = SignerKey::generate("example.org/peer-log").unwrap();
+    let party_key = SignerKey::generate("cert-peer").unwrap();
+    app.node
+        .add_party(Party {
+            id: countersign_core::ids::PartyId::parse("cert-peer").unwrap(),
+            name: "Peer".into(),
+            country: None,
+            kind: PartyKind::NationalCert,
+            keys: vec![PartyKey {
+                vkey: party_key.verifier_key().to_string(),
+                valid_from: countersign_core::time::Timestamp::parse("2026-01-01T00:00:00Z")
+                    .unwrap(),
+                valid_until: None,
+            }],
+            endpoint: None,
+            contacts: vec![],
+            constituency: Default::default(),
+            sectors: vec![],
+            log_vkey: Some(log_key.verifier_key().to_string()),
+        })
+        .await
+        .unwrap();
+    let submit = |old_size: u64, root: [u8; 32]| {
+        let checkpoint = Checkpoint::new("example.org/peer-log", 7, root)
+            .sign(&[&log_key])
+            .unwrap();
+        let body = AddCheckpointRequest {
+            old_size,
+            proof: vec![],
+            checkpoint,
+        }
+        .to_body();
+        axum::http::Request::post("/witness/add-checkpoint")
+            .body(axum::body::Body::from(body))
+            .unwrap()
+    };
+    let first = app.send(submit(0, [1; 32])).await;
+    assert_eq!(first.status, 200, "{}", first.text());
+    // The same log signs another tree of the same size: two histories.
+    let second = app.send(submit(7, [2; 32])).await;
+    assert_eq!(second.status, 409, "{}", second.text());
+    assert_ne!(
+        second.header("content-type").as_deref(),
+        Some("text/x.tlog.size"),
+        "a root conflict, not a stale size"
+    );
+
+    let cookie = app.ui_login("analyst@cert-a", PASSWORD).await;
+    let html = app.get_with_cookie("/log", &cookie).await.text();
+    assert!(html.contains("Split views caught: 1"), "{html}");
+    assert!(html.contains("example.org/peer-log"), "{html}");
+}
