@@ -87,6 +87,11 @@ pub struct Party {
     /// peers can verify its checkpoints and receipts and witness its log.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log_vkey: Option<String>,
+    /// The cosigning key (tlog-cosignature v1.0.1, type 0x04) of the
+    /// witness of the node hosting this party, so peers can submit their
+    /// checkpoints to it and verify its cosignatures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub witness_vkey: Option<String>,
 }
 
 impl Party {
@@ -130,6 +135,7 @@ impl Party {
             }
         }
         self.log_verifier()?;
+        self.witness_verifier()?;
         self.constituency
             .validate()
             .map_err(|e| e.context("constituency"))
@@ -150,6 +156,17 @@ impl Party {
             )));
         }
         Ok(Some(key))
+    }
+
+    /// The verifier key of this party's node's witness, if the entry names
+    /// one.
+    pub fn witness_verifier(&self) -> Result<Option<VerifierKey>> {
+        let Some(text) = &self.witness_vkey else {
+            return Ok(None);
+        };
+        VerifierKey::parse(text)
+            .map(Some)
+            .map_err(|e| CoreError::invalid(format!("bad witness key {text:?}: {e}")))
     }
 
     /// The keys whose validity period contains `at`.

@@ -7,6 +7,7 @@
 mod cli {
     pub mod bad_input;
     pub mod demo;
+    pub mod federation;
     pub mod harness;
     pub mod kill;
     pub mod log;

@@ -52,6 +52,21 @@ pub struct NodeConfig {
     /// How long, in milliseconds, the log waits to fill a batch.
     #[serde(default = "default_log_batch_ms")]
     pub log_batch_ms: u64,
+    /// Seconds after an envelope's creation at which a delivery that has
+    /// not succeeded is given up (`failed`, with the last reason).
+    #[serde(default = "default_delivery_timeout")]
+    pub delivery_timeout_s: u64,
+    /// Deliver to `http://` endpoints that are not loopback. Off: plain
+    /// HTTP is for loopback (tests, demos) only.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_insecure_http: bool,
+}
+
+/// Deliveries are given up after a week unless configured.
+pub const DEFAULT_DELIVERY_TIMEOUT_S: u64 = 7 * 24 * 3600;
+
+fn default_delivery_timeout() -> u64 {
+    DEFAULT_DELIVERY_TIMEOUT_S
 }
 
 fn default_max_attachment() -> u64 {
@@ -78,6 +93,8 @@ impl NodeConfig {
             max_attachment_bytes: DEFAULT_MAX_ATTACHMENT_BYTES,
             log_batch_entries: DEFAULT_LOG_BATCH_ENTRIES,
             log_batch_ms: DEFAULT_LOG_BATCH_MS,
+            delivery_timeout_s: DEFAULT_DELIVERY_TIMEOUT_S,
+            allow_insecure_http: false,
         }
     }
 

@@ -20,6 +20,15 @@ pub enum NodeErrorKind {
     Forbidden,
     /// Storage or another internal failure; details are logged, not shown.
     Internal,
+    /// Federation: the sender of a received envelope is not in the directory.
+    UnknownSender,
+    /// Federation: no recipient of a received envelope is hosted here.
+    NotRecipient,
+    /// Federation: an attachment is missing or its bytes do not match its
+    /// SHA-256 or size.
+    AttachmentMismatch,
+    /// Federation: a peer's answer (a receipt, a pong) does not verify.
+    BadReceipt,
 }
 
 impl NodeErrorKind {
@@ -36,6 +45,10 @@ impl NodeErrorKind {
             NodeErrorKind::Unauthenticated => "unauthenticated",
             NodeErrorKind::Forbidden => "forbidden",
             NodeErrorKind::Internal => "internal",
+            NodeErrorKind::UnknownSender => "unknown_sender",
+            NodeErrorKind::NotRecipient => "not_recipient",
+            NodeErrorKind::AttachmentMismatch => "attachment_mismatch",
+            NodeErrorKind::BadReceipt => "bad_receipt",
         }
     }
 }

@@ -17,11 +17,15 @@
 
 pub mod access;
 pub mod auth;
+pub mod cosign;
 pub mod datadir;
+pub mod deliver;
 mod error;
+pub mod federation;
 pub mod log;
 pub mod notify;
 pub mod parties;
+pub mod reply;
 pub mod taxii;
 pub mod witness;
 
@@ -57,6 +61,11 @@ struct Inner {
     log: log::Log,
     /// The key this node cosigns peers' checkpoints with.
     witness: CosignerKey,
+    /// How deliveries reach other nodes (set by the binary; none in a
+    /// process that only delivers locally).
+    transport: RwLock<Option<Arc<dyn deliver::Transport>>>,
+    /// Wakes the delivery worker when something is queued.
+    deliver_wake: tokio::sync::Notify,
 }
 
 /// What `countersign init` is told.
@@ -192,6 +201,8 @@ impl Node {
                 keys,
                 log,
                 witness,
+                transport: RwLock::new(None),
+                deliver_wake: tokio::sync::Notify::new(),
             }),
         })
     }
@@ -272,6 +283,7 @@ impl Node {
             constituency: Default::default(),
             sectors: vec![],
             log_vkey: Some(self.log_vkey().to_string()),
+            witness_vkey: Some(self.witness_vkey().to_string()),
         };
         party.validate()?;
         self.inner.dir.write_key(&key)?;

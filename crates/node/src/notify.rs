@@ -59,6 +59,25 @@ pub struct NotificationDetail {
     /// The envelope's leaf index in this node's log, once integrated
     /// (always, for a detail [`Node::notify`] returns).
     pub log_index: Option<u64>,
+    /// Per recipient, in the order of `to`: where its delivery stands and
+    /// its receipt (filled by [`Node::get_notification`]; empty from
+    /// [`Node::notify`], whose deliveries have not been attempted yet).
+    pub recipients: Vec<RecipientStatus>,
+    /// Replies sent and received, oldest first (filled by
+    /// [`Node::get_notification`]).
+    pub replies: Vec<crate::reply::ReplyView>,
+}
+
+/// One recipient of a notification: delivery state and receipt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecipientStatus {
+    pub party: PartyId,
+    /// `None` when this node neither sent it to that party nor received
+    /// it for that party.
+    pub state: Option<countersign_store::DeliveryState>,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    pub receipt: Option<EnvelopeId>,
 }
 
 impl Node {
@@ -117,6 +136,7 @@ impl Node {
             }
         };
         detail.log_index = Some(self.log_wait(&detail.envelope.id()).await?);
+        self.wake_delivery();
         Ok(detail)
     }
 
@@ -198,6 +218,8 @@ impl Node {
             envelope: signed,
             checked,
             log_index: None,
+            recipients: vec![],
+            replies: vec![],
         })
     }
 
@@ -248,12 +270,52 @@ impl Node {
         let stored = self.store().get_envelope(id).await?.ok_or_else(not_found)?;
         let checked = Notification::from_envelope(stored.envelope.envelope())?;
         let log_index = self.store().log_index(id).await?;
+        let recipients = self.recipient_status(&stored.envelope).await?;
+        let replies = self.replies_to(id).await?;
         Ok(NotificationDetail {
             row,
             envelope: stored.envelope,
             checked,
             log_index,
+            recipients,
+            replies,
         })
+    }
+
+    /// Delivery state and receipt per recipient of an envelope.
+    pub async fn recipient_status(
+        &self,
+        envelope: &SignedEnvelope,
+    ) -> Result<Vec<RecipientStatus>> {
+        let Some(fed) = self.store().federation() else {
+            return Ok(vec![]);
+        };
+        let id = envelope.id();
+        let deliveries = fed
+            .list_deliveries(&countersign_store::DeliveryFilter {
+                envelope: Some(id),
+                ..Default::default()
+            })
+            .await?;
+        let receipts = fed.receipts(&id).await?;
+        Ok(envelope
+            .envelope()
+            .to
+            .iter()
+            .map(|party| {
+                let d = deliveries.iter().find(|d| d.party == *party);
+                let receipt = receipts.iter().find(|(p, _)| p == party).map(|(_, r)| *r);
+                RecipientStatus {
+                    party: party.clone(),
+                    state: d
+                        .map(|d| d.state)
+                        .or(receipt.map(|_| countersign_store::DeliveryState::Delivered)),
+                    attempts: d.map_or(0, |d| d.attempts),
+                    last_error: d.and_then(|d| d.last_error.clone()),
+                    receipt,
+                }
+            })
+            .collect())
     }
 
     /// An attachment of a notification the viewer may see.

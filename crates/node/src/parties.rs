@@ -67,6 +67,7 @@ impl Node {
             // its checkpoints and receipts and witness its log.
             let mut party = stored.party.clone();
             party.log_vkey = Some(self.log_vkey().to_string());
+            party.witness_vkey = Some(self.witness_vkey().to_string());
             let envelope = Envelope {
                 v: ENVELOPE_VERSION,
                 kind: EnvelopeType::Party,

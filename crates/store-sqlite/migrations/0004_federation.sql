@@ -48,3 +48,35 @@ INSERT OR IGNORE INTO deliveries (envelope_id, party, state, created_s)
 SELECT e.id, r.party, 'queued', e.created_s
 FROM envelopes e JOIN envelope_recipients r ON r.envelope_id = e.id
 WHERE e.direction = 'sent' AND e.type IN ('notification', 'reply', 'rating');
+
+-- What each envelope refers to (`refs`, in order), so the replies and
+-- ratings of a notification are found by an index, not a scan. Filled by
+-- a trigger from the stored JSON in the storing transaction.
+CREATE TABLE envelope_refs (
+    envelope_id TEXT NOT NULL REFERENCES envelopes (id) ON DELETE CASCADE,
+    position    INTEGER NOT NULL,
+    ref         TEXT NOT NULL,
+    PRIMARY KEY (envelope_id, position)
+) STRICT;
+
+CREATE INDEX envelope_refs_ref ON envelope_refs (ref);
+
+CREATE TRIGGER envelope_refs_index AFTER INSERT ON envelopes
+BEGIN
+    INSERT OR IGNORE INTO envelope_refs (envelope_id, position, ref)
+    SELECT NEW.id, CAST(key AS INTEGER), value FROM json_each(NEW.json, '$.envelope.refs');
+END;
+
+INSERT OR IGNORE INTO envelope_refs (envelope_id, position, ref)
+SELECT e.id, CAST(j.key AS INTEGER), j.value FROM envelopes e, json_each(e.json, '$.envelope.refs') j;
+
+-- Cosignatures of this node's checkpoints by peers' witnesses
+-- (tlog-cosignature v1.0.1 lines), by witness key name and size.
+CREATE TABLE log_cosignatures (
+    witness    TEXT NOT NULL,
+    size       INTEGER NOT NULL,
+    checkpoint TEXT NOT NULL,     -- the signed checkpoint note submitted
+    line       TEXT NOT NULL,     -- the cosignature line, `— <name> <base64>`
+    time       INTEGER NOT NULL,  -- the cosignature's timestamp (Unix seconds)
+    PRIMARY KEY (witness, size)
+) STRICT;

@@ -43,6 +43,7 @@
 
 pub mod blobs;
 mod cursor;
+mod federation;
 mod log;
 mod migrate;
 mod rows;

@@ -102,6 +102,13 @@ fn check_notification(new: &NewEnvelope, n: &NotificationRow) -> Result<()> {
 }
 
 fn insert_envelope(conn: &mut Connection, new: &NewEnvelope) -> Result<()> {
+    let tx = write(conn)?;
+    insert_envelope_in(&tx, new)?;
+    commit(tx)
+}
+
+/// Inserts an envelope inside a write transaction the caller commits.
+pub(crate) fn insert_envelope_in(tx: &Transaction<'_>, new: &NewEnvelope) -> Result<()> {
     if let Some(n) = &new.notification {
         check_notification(new, n)?;
     }
@@ -115,7 +122,6 @@ fn insert_envelope(conn: &mut Connection, new: &NewEnvelope) -> Result<()> {
         .to_string();
     let (created_s, created_ns) = instant(e.created);
 
-    let tx = write(conn)?;
     tx.execute(
         "INSERT INTO envelopes (id, type, from_party, created, created_s, created_ns, tlp, \
          direction, stored, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -185,7 +191,7 @@ fn insert_envelope(conn: &mut Connection, new: &NewEnvelope) -> Result<()> {
     tx.prepare_cached("INSERT INTO log_pending (envelope_id) VALUES (?1)")
         .and_then(|mut stmt| stmt.execute([&id]))
         .map_err(db("cannot queue the envelope for the log"))?;
-    commit(tx)
+    Ok(())
 }
 
 /// Appends ` AND <clause>` with its values to a query being built. Clauses
@@ -600,6 +606,10 @@ impl Store for SqliteStore {
     }
 
     fn taxii(&self) -> Option<&dyn countersign_store::TaxiiStore> {
+        Some(self)
+    }
+
+    fn federation(&self) -> Option<&dyn countersign_store::FederationStore> {
         Some(self)
     }
 }

@@ -6,7 +6,9 @@
 //! [`BlobStore`] trait (attachments addressed by SHA-256), with the records
 //! they exchange, and the [`TaxiiStore`] trait (TAXII 2.1 collections,
 //! object versions and status resources), which a backend offers through
-//! [`Store::taxii`].
+//! [`Store::taxii`], and the
+//! [`FederationStore`] trait (the outbox and receipts), offered through
+//! [`Store::federation`].
 //! Backends live in their own crates with their own migrations
 //! (`countersign-store-sqlite` now, PostgreSQL later) and are chosen from
 //! the database URL at start; this crate holds no SQL and does no IO.
@@ -14,10 +16,12 @@
 //! Contract every backend keeps: each method is atomic (it fully happens or
 //! not at all), and a failed call leaves the store as it was.
 
+mod federation;
 mod log;
 mod records;
 mod taxii;
 
+pub use federation::*;
 pub use log::*;
 pub use records::*;
 pub use taxii::*;
@@ -112,6 +116,13 @@ pub trait Store: LogStore {
     /// a node over a store without it answers TAXII requests with an
     /// internal error. Every real backend returns `Some`.
     fn taxii(&self) -> Option<&dyn TaxiiStore> {
+        None
+    }
+
+    /// The backend's outbox and receipts (federation). `None` by default
+    /// for the same reason as [`Store::taxii`]; every real backend returns
+    /// `Some`.
+    fn federation(&self) -> Option<&dyn FederationStore> {
         None
     }
 }

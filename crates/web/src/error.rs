@@ -81,6 +81,10 @@ impl ApiError {
             NodeErrorKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             NodeErrorKind::Unauthenticated => StatusCode::UNAUTHORIZED,
             NodeErrorKind::Forbidden => StatusCode::FORBIDDEN,
+            NodeErrorKind::UnknownSender => StatusCode::FORBIDDEN,
+            NodeErrorKind::NotRecipient => StatusCode::UNPROCESSABLE_ENTITY,
+            NodeErrorKind::AttachmentMismatch => StatusCode::UNPROCESSABLE_ENTITY,
+            NodeErrorKind::BadReceipt => StatusCode::BAD_GATEWAY,
             // Internal, and any kind added later until it is mapped here.
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }

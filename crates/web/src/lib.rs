@@ -20,12 +20,14 @@
 //! error shape and content type, HTTP Basic besides bearer tokens.
 //!
 //! Routes without authentication: `GET /health`, `GET /v1/keys`,
-//! `GET /v1/openapi.json`, `POST /v1/session`, the login page and
+//! `GET /v1/openapi.json`, `POST /v1/session`, `POST /v1/inbox` (envelopes
+//! authenticate themselves), the login page and
 //! `/assets/*`. Everything else answers 401 (API) or redirects to `/login`
 //! (pages).
 
 pub mod api;
 pub mod auth;
+pub mod client;
 pub mod error;
 pub mod openapi;
 pub mod taxii;
@@ -63,6 +65,12 @@ pub fn router(node: Node) -> Router {
             post(api::log::add_checkpoint).layer(DefaultBodyLimit::max(api::log::MAX_WITNESS_BODY)),
         )
         .route(
+            "/v1/inbox",
+            post(api::inbox::deliver).layer(DefaultBodyLimit::max(api::inbox::max_inbox_body(
+                node.config().max_attachment_bytes,
+            ))),
+        )
+        .route(
             "/v1/session",
             post(api::session::login).delete(api::session::logout),
         )
@@ -81,6 +89,14 @@ pub fn router(node: Node) -> Router {
         .route(
             "/v1/notifications/{id}/envelope",
             get(api::notifications::envelope),
+        )
+        .route(
+            "/v1/notifications/{id}/replies",
+            post(api::notifications::reply),
+        )
+        .route(
+            "/v1/notifications/{id}/receipts/{party}",
+            get(api::notifications::receipt),
         )
         .route(
             "/v1/notifications/{id}/attachments/{sha256}",

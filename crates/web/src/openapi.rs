@@ -22,6 +22,7 @@ use crate::wire;
         api::log::checkpoint,
         api::log::tile,
         api::log::add_checkpoint,
+        api::inbox::deliver,
         api::session::login,
         api::session::logout,
         api::parties::list,
@@ -33,6 +34,8 @@ use crate::wire;
         api::notifications::list,
         api::notifications::get,
         api::notifications::envelope,
+        api::notifications::receipt,
+        api::notifications::reply,
         api::attachments::upload,
         api::attachments::upload_post,
         api::attachments::download,
@@ -45,6 +48,7 @@ use crate::wire;
         (name = "parties", description = "The directory of parties and signed directory entries"),
         (name = "notifications", description = "Notifications with evidence, under TLP"),
         (name = "attachments", description = "Content-addressed files that travel with notifications"),
+        (name = "federation", description = "Node to node: the inbox where peers deliver signed envelopes, answered with receipts"),
         (name = "log", description = "The transparency log (C2SP tlog-tiles) and the witness (tlog-witness), public"),
     )
 )]

@@ -120,7 +120,9 @@ pub struct ErrorBody {
     /// Stable machine-readable code: `invalid`, `malformed_json`,
     /// `invalid_stix`, `bad_signature`, `key_not_valid`, `not_found`,
     /// `duplicate`, `too_large`, `unsupported_media_type`,
-    /// `unauthenticated`, `forbidden`, `method_not_allowed`, `internal`.
+    /// `unauthenticated`, `forbidden`, `method_not_allowed`, `internal`;
+    /// from the inbox also `unknown_sender`, `not_recipient`,
+    /// `attachment_mismatch`.
     pub code: String,
     /// For the person who sent the request.
     pub message: String,
@@ -259,6 +261,9 @@ pub struct PartyOut {
     /// The verifier key of the transparency log of the party's node.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub log_vkey: Option<String>,
+    /// The cosigning key of the witness of the party's node.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub witness_vkey: Option<String>,
     /// Hosted by this node (it holds the private key).
     pub local: bool,
     #[schema(format = DateTime)]
@@ -297,6 +302,7 @@ impl From<&StoredParty> for PartyOut {
             constituency: scope_items(&p.constituency),
             sectors: p.sectors.iter().map(|s| s.as_str().to_owned()).collect(),
             log_vkey: p.log_vkey.clone(),
+            witness_vkey: p.witness_vkey.clone(),
             local: s.local,
             updated: s.updated.to_string(),
         }
@@ -327,6 +333,9 @@ pub struct PartyIn {
     /// The verifier key of the transparency log of the party's node.
     #[serde(default)]
     pub log_vkey: Option<String>,
+    /// The cosigning key of the witness of the party's node.
+    #[serde(default)]
+    pub witness_vkey: Option<String>,
 }
 
 impl PartyIn {
@@ -369,6 +378,7 @@ impl PartyIn {
             constituency: parse_scope("constituency", &self.constituency)?,
             sectors: parse_all("sectors", &self.sectors, Sector::parse)?,
             log_vkey: self.log_vkey,
+            witness_vkey: self.witness_vkey,
         })
     }
 }
@@ -584,6 +594,123 @@ pub struct NotificationOut {
     /// Envelopes this one refers to.
     pub refs: Vec<String>,
     pub envelope: SignedEnvelopeOut,
+    /// Per recipient: delivery state and receipt.
+    pub recipients: Vec<RecipientOut>,
+    /// Replies sent and received, oldest first.
+    pub replies: Vec<ReplyOut>,
+}
+
+/// A reply to a notification.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReplyOut {
+    pub id: String,
+    pub from: String,
+    pub created: String,
+    /// `sent` by this node or `received` from the replying party's node.
+    pub direction: String,
+    /// acknowledgement, request-for-information, interim, findings,
+    /// action-taken or declined.
+    pub kind: String,
+    pub text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub evidence: Option<Value>,
+}
+
+impl From<&countersign_node::reply::ReplyView> for ReplyOut {
+    fn from(r: &countersign_node::reply::ReplyView) -> Self {
+        let env = r.envelope.envelope();
+        ReplyOut {
+            id: r.envelope.id().to_string(),
+            from: env.from.to_string(),
+            created: env.created.to_string(),
+            direction: r.direction.as_str().to_owned(),
+            kind: r.reply.kind.as_str().to_owned(),
+            text: r.reply.text.clone(),
+            reason: r.reply.reason.clone(),
+            evidence: r.reply.evidence.clone(),
+        }
+    }
+}
+
+/// A reply to file: from a recipient of the notification to its sender.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplyIn {
+    /// acknowledgement, request-for-information, interim, findings,
+    /// action-taken or declined.
+    pub kind: String,
+    #[serde(default)]
+    pub text: String,
+    /// Required for `declined`.
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// A STIX 2.1 bundle.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub evidence: Option<Value>,
+    /// The replying party (default: the caller's).
+    #[serde(default)]
+    pub from: Option<String>,
+}
+
+impl ReplyIn {
+    pub fn into_domain(
+        self,
+    ) -> Result<(Option<PartyId>, countersign_core::reply::Reply), NodeError> {
+        let kind = countersign_core::reply::ReplyKind::parse(&self.kind.to_lowercase())
+            .map_err(|e| NodeError::invalid(format!("kind: {}", e.message)))?;
+        let from = self
+            .from
+            .map(|p| PartyId::parse(&p))
+            .transpose()
+            .map_err(|e| NodeError::invalid(format!("from: {}", e.message)))?;
+        Ok((
+            from,
+            countersign_core::reply::Reply {
+                kind,
+                text: self.text,
+                reason: self.reason,
+                evidence: self.evidence,
+            },
+        ))
+    }
+}
+
+/// Where a notification stands with one recipient.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RecipientOut {
+    pub party: String,
+    /// `queued`, `delivered` (a verified receipt is held) or `failed`;
+    /// absent when this node has no delivery or receipt for that party.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    pub attempts: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    /// The receipt envelope's id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<String>,
+    /// Where to download the receipt (for `countersign verify`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receipt_href: Option<String>,
+}
+
+impl RecipientOut {
+    pub fn new(notification: &str, r: &countersign_node::notify::RecipientStatus) -> Self {
+        RecipientOut {
+            party: r.party.to_string(),
+            state: r.state.map(|s| s.as_str().to_owned()),
+            attempts: r.attempts,
+            last_error: r.last_error.clone(),
+            receipt: r.receipt.map(|id| id.to_string()),
+            receipt_href: r
+                .receipt
+                .map(|_| format!("/v1/notifications/{notification}/receipts/{}", r.party)),
+        }
+    }
 }
 
 impl From<&NotificationDetail> for NotificationOut {
@@ -624,6 +751,12 @@ impl From<&NotificationDetail> for NotificationOut {
                 envelope: envelope_json,
                 signature: d.envelope.signature().to_owned(),
             },
+            recipients: d
+                .recipients
+                .iter()
+                .map(|r| RecipientOut::new(&id, r))
+                .collect(),
+            replies: d.replies.iter().map(Into::into).collect(),
         }
     }
 }

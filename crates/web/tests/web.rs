@@ -20,6 +20,8 @@ mod auth;
 mod bad_input;
 #[path = "web/contract.rs"]
 mod contract;
+#[path = "web/inbox.rs"]
+mod inbox;
 #[path = "web/interop.rs"]
 mod interop;
 #[path = "web/log.rs"]

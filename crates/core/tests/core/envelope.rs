@@ -43,6 +43,7 @@ fn party(key: &SignerKey, from: &str, until: Option<&str>) -> Party {
         constituency: Default::default(),
         sectors: vec![],
         log_vkey: None,
+        witness_vkey: None,
     }
 }
 

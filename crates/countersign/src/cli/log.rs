@@ -45,6 +45,19 @@ pub enum LogCommand {
         #[command(flatten)]
         data: DataArg,
     },
+    /// Submit the latest checkpoint to the peers' witnesses now (a running
+    /// `serve` does this after every checkpoint) and print the outcome.
+    Witness {
+        #[command(flatten)]
+        data: DataArg,
+    },
+    /// List the peers' cosignatures of this log's checkpoints.
+    Cosignatures {
+        #[command(flatten)]
+        data: DataArg,
+        #[arg(long)]
+        json: bool,
+    },
     /// Append synthetic leaves as fast as possible, printing `INDEX ID` for
     /// each acknowledged one and `checkpoint SIZE ROOT` for each published
     /// checkpoint (for crash tests).
@@ -117,6 +130,8 @@ pub async fn run(cmd: LogCommand) -> anyhow::Result<()> {
         LogCommand::Prove(args) => prove(args).await,
         LogCommand::Consistency(args) => consistency(args).await,
         LogCommand::SplitViews { data } => split_views(data).await,
+        LogCommand::Witness { data } => witness_now(data).await,
+        LogCommand::Cosignatures { data, json } => cosignatures(data, json).await,
         LogCommand::Torture(args) => torture(args).await,
     }
 }
@@ -259,5 +274,47 @@ async fn torture(args: TortureArgs) -> anyhow::Result<()> {
         done.context("torture worker panicked")??;
     }
     watcher.abort();
+    Ok(())
+}
+
+async fn witness_now(data: DataArg) -> anyhow::Result<()> {
+    let node = data.open().await?;
+    node.set_transport(std::sync::Arc::new(
+        countersign_web::client::HttpTransport::new().map_err(anyhow::Error::msg)?,
+    ));
+    let outcomes = node.submit_to_witnesses().await?;
+    if outcomes.is_empty() {
+        println!("no peer names an endpoint and a witness key");
+    }
+    for o in outcomes {
+        match o.result {
+            Ok(size) => println!("{} cosigned size {size}", o.witness),
+            Err(e) => println!("{} refused: {e}", o.witness),
+        }
+    }
+    Ok(())
+}
+
+async fn cosignatures(data: DataArg, json_out: bool) -> anyhow::Result<()> {
+    let node = data.open().await?;
+    let all = node.cosignatures().await?;
+    if json_out {
+        let items: Vec<_> = all
+            .iter()
+            .map(|c| {
+                serde_json::json!({
+                    "witness": c.witness, "size": c.size, "time": c.time,
+                    "cosignature": c.line.trim_end(), "checkpoint": c.checkpoint,
+                })
+            })
+            .collect();
+        return super::output::json(&serde_json::json!(items));
+    }
+    if all.is_empty() {
+        println!("no cosignatures");
+    }
+    for c in all {
+        println!("size {}  {}  at {}", c.size, c.witness, c.time);
+    }
     Ok(())
 }

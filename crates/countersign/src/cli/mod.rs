@@ -5,8 +5,10 @@ mod init;
 mod log;
 mod matching;
 mod notify;
+mod outbox;
 mod output;
 mod party;
+mod reply;
 mod serve;
 mod show;
 mod user;
@@ -55,6 +57,12 @@ pub enum Command {
     Party(party::PartyCommand),
     /// Sign and store a notification.
     Notify(Box<notify::NotifyArgs>),
+    /// Answer a notification (as one of its recipients).
+    Reply(Box<reply::ReplyArgs>),
+    /// Deliveries of sent envelopes and their states.
+    Outbox(outbox::OutboxArgs),
+    /// Write a stored receipt (for `countersign verify`).
+    Receipt(outbox::ReceiptArgs),
     /// List things.
     #[command(subcommand)]
     List(show::ListCommand),
@@ -63,7 +71,7 @@ pub enum Command {
     /// Match local observations against a notification's indicators.
     Match(matching::MatchArgs),
     /// Verify offline: a signed envelope, a log checkpoint, a tlog-proof, or consistency.
-    Verify(verify::VerifyArgs),
+    Verify(Box<verify::VerifyArgs>),
     /// The node's transparency log: checkpoint, key, proofs.
     #[command(subcommand)]
     Log(log::LogCommand),
@@ -91,10 +99,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Init(args) => init::run(args).await,
         Command::Party(cmd) => party::run(cmd).await,
         Command::Notify(args) => notify::run(*args).await,
+        Command::Reply(args) => reply::run(*args).await,
+        Command::Outbox(args) => outbox::outbox(args).await,
+        Command::Receipt(args) => outbox::receipt(args).await,
         Command::List(cmd) => show::list(cmd).await,
         Command::Show(args) => show::show(args).await,
         Command::Match(args) => matching::run(args).await,
-        Command::Verify(args) => verify::run(args).await,
+        Command::Verify(args) => verify::run(*args).await,
         Command::Log(cmd) => log::run(cmd).await,
         Command::Serve(args) => serve::run(args).await,
         Command::Demo(args) => demo::run(args).await,
@@ -157,7 +168,9 @@ pub mod exit {
                 INVALID
             }
             NodeErrorKind::NotFound => NOT_FOUND,
-            NodeErrorKind::BadSignature | NodeErrorKind::KeyNotValid => VERIFY_FAILED,
+            NodeErrorKind::BadSignature
+            | NodeErrorKind::KeyNotValid
+            | NodeErrorKind::BadReceipt => VERIFY_FAILED,
             NodeErrorKind::Duplicate => DUPLICATE,
             _ => INTERNAL,
         }

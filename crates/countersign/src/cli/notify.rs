@@ -24,6 +24,10 @@ use super::DataArg;
 pub struct NotifyArgs {
     #[command(flatten)]
     pub data: DataArg,
+    /// Only queue the delivery (a running `serve` delivers it); by
+    /// default one attempt is made at once and its outcome printed.
+    #[arg(long)]
+    pub no_deliver: bool,
     /// Sending party (default: the node's own).
     #[arg(long, value_parser = PartyId::parse)]
     pub from: Option<PartyId>,
@@ -175,10 +179,16 @@ pub async fn run(args: NotifyArgs) -> anyhow::Result<()> {
             },
         )
         .await?;
+    if !args.no_deliver {
+        super::outbox::deliver_once(&node).await?;
+    }
     if args.json {
         return super::output::json(&detail.envelope.to_json_value()?);
     }
     println!("{}", detail.envelope.id());
+    if !args.no_deliver {
+        super::outbox::print_states(&node, &detail.envelope.id()).await?;
+    }
     if detail.checked.sufficiency == countersign_core::evidence::Sufficiency::None {
         eprintln!("warning: this notification carries no evidence; it is shown as unsubstantiated");
     }

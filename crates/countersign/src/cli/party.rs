@@ -91,6 +91,10 @@ pub struct AddArgs {
     /// The verifier key of the party's node's log (`countersign log vkey`).
     #[arg(long, value_parser = parse_vkey)]
     pub log_key: Option<VerifierKey>,
+    /// The cosigning key of the party's node's witness (`countersign log
+    /// vkey --witness`).
+    #[arg(long, value_parser = parse_vkey)]
+    pub witness_key: Option<VerifierKey>,
 }
 
 pub fn parse_vkey(text: &str) -> Result<VerifierKey, String> {
@@ -247,6 +251,7 @@ fn party_from_flags(args: &AddArgs) -> Result<Party, countersign_node::NodeError
         constituency,
         sectors: args.sectors.clone(),
         log_vkey: args.log_key.as_ref().map(ToString::to_string),
+        witness_vkey: args.witness_key.as_ref().map(ToString::to_string),
     })
 }
 

@@ -16,6 +16,13 @@ pub struct ServeArgs {
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let node = args.data.open().await?;
+    node.set_transport(std::sync::Arc::new(
+        countersign_web::client::HttpTransport::new().map_err(anyhow::Error::msg)?,
+    ));
+    // The outbox drains while the server runs (docs/federation.md).
+    let _worker = node.start_delivery_worker();
+    // Every new checkpoint goes to the peers' witnesses.
+    let _witness = node.start_witness_submitter();
     let addr = args.listen.unwrap_or_else(|| node.config().listen.clone());
     let listener = bind(&addr).await?;
     println!(

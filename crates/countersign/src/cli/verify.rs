@@ -52,6 +52,11 @@ pub struct VerifyArgs {
     /// hash per line (or a file from `countersign log consistency`).
     #[arg(long, value_name = "FILE", requires = "old")]
     pub proof: Option<PathBuf>,
+    /// For a receipt (`countersign receipt`): the recipient node's log key
+    /// (its directory entry's `log_vkey`); with --key (the recipient
+    /// party's key) the receipt's signature and its tlog-proof are checked.
+    #[arg(long = "log-key", value_parser = parse_vkey)]
+    pub log_key: Option<VerifierKey>,
 }
 
 fn read(path: &Path) -> anyhow::Result<String> {
@@ -81,6 +86,11 @@ pub async fn run(args: VerifyArgs) -> anyhow::Result<()> {
     }
     let signed = SignedEnvelope::from_json(&text).map_err(NodeError::from)?;
     let env = signed.envelope();
+    if env.kind == EnvelopeType::Receipt
+        && let Some(log_key) = &args.log_key
+    {
+        return verify_receipt(&args, &signed, log_key);
+    }
     let how = if !args.keys.is_empty() {
         let key = signed
             .verify_with_keys(&args.keys)
@@ -109,6 +119,40 @@ pub async fn run(args: VerifyArgs) -> anyhow::Result<()> {
     };
     println!("OK: {} envelope {}", env.kind, signed.id());
     println!("  from {} at {}, signed {how}", env.from, env.created);
+    Ok(())
+}
+
+/// A receipt: the recipient's signature (--key) and its tlog-proof
+/// against the recipient node's log key (--log-key) and origin.
+fn verify_receipt(
+    args: &VerifyArgs,
+    signed: &SignedEnvelope,
+    log_key: &VerifierKey,
+) -> anyhow::Result<()> {
+    if args.keys.is_empty() {
+        return Err(NodeError::invalid(
+            "give the recipient party's verifier key with --key VKEY as well as --log-key",
+        )
+        .into());
+    }
+    let key = signed
+        .verify_with_keys(&args.keys)
+        .map_err(NodeError::from)?;
+    let receipt =
+        countersign_core::receipt::Receipt::from_envelope(signed).map_err(NodeError::from)?;
+    let verified = receipt
+        .verify_proof(&receipt.received, Some(log_key.name()), log_key)
+        .map_err(NodeError::from)?;
+    let env = signed.envelope();
+    println!("OK: receipt {}", signed.id());
+    println!(
+        "  {} received envelope {} at {}, signed by key {key:?}",
+        env.from, receipt.received, receipt.received_at
+    );
+    println!(
+        "  in log {} at index {} of a checkpoint of size {}",
+        verified.checkpoint.origin, verified.index, verified.checkpoint.size
+    );
     Ok(())
 }
 

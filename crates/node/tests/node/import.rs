@@ -28,6 +28,7 @@ fn entry(signer: &SignerKey, listed: &[&SignerKey], created: &str, name: &str) -
         constituency: Default::default(),
         sectors: vec![],
         log_vkey: None,
+        witness_vkey: None,
     };
     let env = Envelope {
         v: 1,

@@ -45,6 +45,7 @@ async fn pair() -> Pair {
         constituency: Default::default(),
         sectors: vec![],
         log_vkey: Some(b.log_vkey().to_string()),
+        witness_vkey: None,
     })
     .await
     .unwrap();

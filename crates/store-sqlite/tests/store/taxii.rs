@@ -4,8 +4,7 @@
 
 use countersign_core::tlp::Tlp;
 use countersign_store::{
-    NewTaxiiObject, Store, StoreErrorKind, TaxiiAdded, TaxiiQuery, TaxiiStatusRecord, TaxiiStore,
-    VersionMatch,
+    NewTaxiiObject, Store, StoreErrorKind, TaxiiAdded, TaxiiQuery, TaxiiStatusRecord, VersionMatch,
 };
 use countersign_store_sqlite::SqliteStore;
 
@@ -89,7 +88,7 @@ async fn date_added_is_unique_and_increasing_and_adds_are_idempotent() {
     assert!(date_added_us > last);
     // Unversioned objects: the same JSON again is the same version.
     let sco = obj(7000, None, "cert-a", Tlp::Green);
-    let a = t.taxii_add(&[sco.clone()], None).await.unwrap();
+    let a = t.taxii_add(std::slice::from_ref(&sco), None).await.unwrap();
     let b = t.taxii_add(&[sco], None).await.unwrap();
     assert!(matches!(a[0], TaxiiAdded::Added { .. }));
     assert!(matches!(b[0], TaxiiAdded::Existing { .. }));

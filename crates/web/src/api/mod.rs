@@ -2,6 +2,7 @@
 //! wire types, call the node and convert the answer back.
 
 pub mod attachments;
+pub mod inbox;
 pub mod log;
 pub mod meta;
 pub mod notifications;

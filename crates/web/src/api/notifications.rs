@@ -117,3 +117,70 @@ pub async fn envelope(
         Some(&format!("{id}.envelope.json")),
     )
 }
+
+/// A recipient's receipt for the notification, as a file `countersign
+/// verify --key <party vkey> --log-key <its log vkey>` checks offline.
+#[utoipa::path(
+    get, path = "/v1/notifications/{id}/receipts/{party}", operation_id = "get_notification_receipt", tag = "notifications",
+    params(("id" = String, Path, description = "Envelope id"), ("party" = String, Path, description = "Recipient party id")),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The receipt envelope in file form", content_type = "application/json", body = crate::wire::SignedEnvelopeOut),
+        (status = 401, description = "Not authenticated", body = ErrorOut),
+        (status = 404, description = "Unknown, not visible, or no receipt from that party", body = ErrorOut),
+    )
+)]
+pub async fn receipt(
+    State(node): State<Node>,
+    auth: Authed,
+    ApiPath((id, party)): ApiPath<(String, String)>,
+) -> Result<Response, ApiError> {
+    let id = EnvelopeId::parse(&id)?;
+    let party = countersign_core::ids::PartyId::parse(&party)?;
+    // Visibility is the notification's.
+    node.get_notification(&auth.viewer, &id).await?;
+    let receipt = node
+        .receipt_for(&id, &party)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("{party} has given no receipt for {id}")))?;
+    super::json_text(
+        receipt.to_json_pretty()?,
+        Some(&format!("{id}.receipt.{party}.json")),
+    )
+}
+
+/// Replies to a notification from one of its recipients hosted here:
+/// signed, stored, logged and queued for delivery to the notifier.
+/// Analysts and admins of the replying party.
+#[utoipa::path(
+    post, path = "/v1/notifications/{id}/replies", operation_id = "create_reply", tag = "notifications",
+    params(("id" = String, Path, description = "The notification's envelope id")),
+    request_body = crate::wire::ReplyIn,
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 201, description = "Signed and stored; delivery queued", body = crate::wire::SignedEnvelopeOut),
+        (status = 400, description = "Invalid field, or not a recipient", body = ErrorOut),
+        (status = 401, description = "Not authenticated", body = ErrorOut),
+        (status = 403, description = "Viewer role, or replying for another party", body = ErrorOut),
+        (status = 404, description = "Unknown or not visible", body = ErrorOut),
+        (status = 422, description = "Invalid STIX evidence, or unknown fields", body = ErrorOut),
+    )
+)]
+pub async fn reply(
+    State(node): State<Node>,
+    AnalystUser(auth): AnalystUser,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(input): ApiJson<crate::wire::ReplyIn>,
+) -> Result<Response, ApiError> {
+    let id = EnvelopeId::parse(&id)?;
+    let (from, reply) = input.into_domain()?;
+    let signed = node.reply(&auth.viewer, &id, from, reply).await?;
+    let out = crate::wire::SignedEnvelopeOut {
+        envelope: signed.envelope().to_value()?,
+        signature: signed.signature().to_owned(),
+    };
+    Ok(super::parties::created(
+        &format!("/v1/notifications/{id}"),
+        Json(out),
+    ))
+}

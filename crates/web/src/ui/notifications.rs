@@ -289,6 +289,48 @@ fn detail_page(d: &NotificationDetail) -> Markup {
                     }
                 }
             }
+            section aria-labelledby="delivery" {
+                h2 id="delivery" { "Delivery and receipts" }
+                table {
+                    thead { tr { th { "Recipient" } th { "State" } th { "Attempts" } th { "Receipt" } } }
+                    tbody {
+                        @for r in &d.recipients {
+                            tr {
+                                td { (r.party.as_str()) }
+                                td {
+                                    @match r.state {
+                                        Some(s) => { (s.as_str()) }
+                                        None => { span.muted { "not tracked here" } }
+                                    }
+                                    @if let Some(e) = r.last_error.as_ref().filter(|_| r.receipt.is_none()) {
+                                        br; small.muted { (e) }
+                                    }
+                                }
+                                td { (r.attempts) }
+                                td {
+                                    @if r.receipt.is_some() {
+                                        a href={ "/v1/notifications/" (id) "/receipts/" (r.party.as_str()) } { "download" }
+                                    } @else { span.muted { "none yet" } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            section aria-labelledby="replies" {
+                h2 id="replies" { "Replies" }
+                @if d.replies.is_empty() { p.muted { "No reply yet." } }
+                @for r in &d.replies {
+                    article.reply {
+                        p {
+                            strong { (r.reply.kind.as_str()) } " from " (r.envelope.envelope().from.as_str())
+                            " at " (time(r.envelope.envelope().created)) " (" (r.direction.as_str()) ")"
+                        }
+                        @if !r.reply.text.is_empty() { p.prose { (r.reply.text) } }
+                        @if let Some(reason) = &r.reply.reason { p { "Reason: " (reason) } }
+                    }
+                }
+            }
             @if !n.summary.is_empty() {
                 section aria-labelledby="summary" {
                     h2 id="summary" { "Summary" }

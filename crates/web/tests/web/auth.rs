@@ -25,6 +25,11 @@ fn protected_routes() -> Vec<(Method, String)> {
         (Method::GET, format!("/v1/notifications/{id}/envelope")),
         (
             Method::GET,
+            format!("/v1/notifications/{id}/receipts/cert-b"),
+        ),
+        (Method::POST, format!("/v1/notifications/{id}/replies")),
+        (
+            Method::GET,
             format!("/v1/notifications/{id}/attachments/{SHA}"),
         ),
         (Method::PUT, "/v1/attachments".to_owned()),
@@ -44,6 +49,7 @@ fn the_table_names_every_secured_operation_of_the_openapi_document() {
                 let concrete = path
                     .replace("{id}", SHA)
                     .replace("{sha256}", SHA)
+                    .replace("{party}", "cert-b")
                     .replace(&format!("/parties/{SHA}"), "/parties/cert-a");
                 documented.push((method.to_uppercase(), concrete));
             }

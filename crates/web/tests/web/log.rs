@@ -115,6 +115,7 @@ async fn a_split_view_caught_by_the_witness_is_shown() {
             constituency: Default::default(),
             sectors: vec![],
             log_vkey: Some(log_key.verifier_key().to_string()),
+            witness_vkey: None,
         })
         .await
         .unwrap();

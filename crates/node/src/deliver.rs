@@ -1,0 +1,564 @@
+//! Sending envelopes to other nodes (docs/federation.md, "Sender side"):
+//! the outbox worker, the receipt checks, local delivery.
+//!
+//! The outbox rows are made by the store in the transaction that stores a
+//! sent envelope. [`Node::deliver_due`] attempts every due row once,
+//! concurrently: a recipient hosted here gets a receipt from this node at
+//! once; a remote one is posted to its endpoint through the node's
+//! [`Transport`] (HTTP lives in the web crate; this crate knows none), and
+//! its receipt is accepted only after [`Node::verify_receipt`]. Failures
+//! back off exponentially with full jitter; a permanent refusal, or
+//! `delivery_timeout_s` after the envelope's creation, fails the delivery
+//! with its reason. [`Node::start_delivery_worker`] runs `deliver_due` in
+//! a loop (the server and the demo do); the CLI calls it once.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use countersign_core::envelope::SignedEnvelope;
+use countersign_core::ids::{EnvelopeId, PartyId, Sha256Hex};
+use countersign_core::receipt::Receipt;
+use countersign_store::{
+    Delivery, DeliveryFilter, Direction, NewEnvelope, SplitView, SplitViewKind, StoreErrorKind,
+    StoredParty, WitnessedCheckpoint,
+};
+use countersign_tlog::merkle::{self, Hash};
+use countersign_tlog::tile::{Tile, TileHashReader};
+use countersign_tlog::{Checkpoint, TlogProof, VerifierKey};
+
+use crate::error::{NodeError, NodeErrorKind, Result};
+use crate::{Node, now};
+
+/// Why a transport call failed, and whether trying again can help.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransportError {
+    /// The peer refused in a way that cannot change (bad signature, not a
+    /// recipient): the delivery fails at once.
+    pub permanent: bool,
+    pub message: String,
+}
+
+impl TransportError {
+    pub fn retry(message: impl Into<String>) -> Self {
+        TransportError {
+            permanent: false,
+            message: message.into(),
+        }
+    }
+    pub fn permanent(message: impl Into<String>) -> Self {
+        TransportError {
+            permanent: true,
+            message: message.into(),
+        }
+    }
+}
+
+/// How a node reaches its peers: posting to their inbox and reading their
+/// public log. The web crate implements it over HTTPS (reqwest + rustls).
+#[async_trait]
+pub trait Transport: Send + Sync + 'static {
+    /// Posts an envelope with its attachments to `endpoint`'s inbox and
+    /// returns the receipts it answered with.
+    async fn deliver(
+        &self,
+        endpoint: &str,
+        envelope: &SignedEnvelope,
+        attachments: &BTreeMap<Sha256Hex, Vec<u8>>,
+    ) -> std::result::Result<Vec<SignedEnvelope>, TransportError>;
+    /// Posts a tlog-witness `add-checkpoint` body to the peer's witness;
+    /// returns the status and body of its answer.
+    async fn add_checkpoint(
+        &self,
+        endpoint: &str,
+        body: &str,
+    ) -> std::result::Result<(u16, String), TransportError>;
+    /// A tile of the peer's log (`tile/...` path), `None` if it has none.
+    async fn tile(
+        &self,
+        endpoint: &str,
+        path: &str,
+    ) -> std::result::Result<Option<Vec<u8>>, TransportError>;
+}
+
+/// Backoff: the first retry within this, doubling per attempt (full jitter).
+const BACKOFF_BASE_MS: u64 = 500;
+/// Backoff never waits longer than this.
+const BACKOFF_CAP_MS: u64 = 5 * 60 * 1000;
+/// Most deliveries attempted at once.
+const BATCH: u32 = 512;
+
+fn now_us() -> i64 {
+    chrono::Utc::now().timestamp_micros()
+}
+
+/// A uniformly random wait in `[0, min(cap, base * 2^attempts)]` (full
+/// jitter), in microseconds.
+fn backoff_us(attempts: u32) -> i64 {
+    let ceiling = BACKOFF_BASE_MS
+        .saturating_mul(1u64 << attempts.min(30))
+        .min(BACKOFF_CAP_MS);
+    let mut bytes = [0u8; 8];
+    let random = match getrandom::fill(&mut bytes) {
+        Ok(()) => u64::from_le_bytes(bytes),
+        Err(_) => u64::from(chrono::Utc::now().timestamp_subsec_nanos()),
+    };
+    i64::try_from((random % (ceiling + 1)) * 1000).unwrap_or(i64::MAX)
+}
+
+/// Whether `endpoint` may be used: `https://`, or `http://` to a loopback
+/// host, or any `http://` when allowed.
+pub fn check_endpoint_scheme(endpoint: &str, allow_insecure_http: bool) -> Result<()> {
+    if endpoint.starts_with("https://") {
+        return Ok(());
+    }
+    let Some(rest) = endpoint.strip_prefix("http://") else {
+        return Err(NodeError::invalid(format!(
+            "endpoint {endpoint:?} is not an http(s) URL"
+        )));
+    };
+    if allow_insecure_http {
+        return Ok(());
+    }
+    let authority = rest.split('/').next().unwrap_or_default();
+    let host = if let Some(v6) = authority.strip_prefix('[') {
+        v6.split(']').next().unwrap_or_default()
+    } else {
+        authority.rsplit_once(':').map_or(authority, |(h, _)| h)
+    };
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if loopback {
+        Ok(())
+    } else {
+        Err(NodeError::invalid(format!(
+            "endpoint {endpoint} is plain HTTP to a host that is not loopback; \
+             use https:// or set allow_insecure_http"
+        )))
+    }
+}
+
+/// The tiles a consistency proof from `old` to `new` reads (no await
+/// while the recorder lives, so the caller's future stays `Send`).
+fn tiles_needed(old: u64, new: u64) -> Result<BTreeSet<Tile>> {
+    let needed: RefCell<BTreeSet<Tile>> = RefCell::new(BTreeSet::new());
+    let record = TileHashReader {
+        size: new,
+        read_tile: |t: &Tile| -> std::result::Result<Vec<u8>, merkle::ReadError> {
+            needed.borrow_mut().insert(*t);
+            Ok(vec![0u8; usize::from(t.width) * 32])
+        },
+    };
+    merkle::consistency_proof(old, new, &record)
+        .map_err(|e| NodeError::internal(format!("consistency proof: {e}")))?;
+    Ok(needed.into_inner())
+}
+
+/// What one attempt came to.
+enum Attempt {
+    Delivered,
+    Retry(String),
+    Fail(String),
+}
+
+impl Node {
+    /// Installs how this node reaches its peers (see [`Transport`]).
+    pub fn set_transport(&self, transport: Arc<dyn Transport>) {
+        *self
+            .inner
+            .transport
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = Some(transport);
+    }
+
+    pub(crate) fn transport(&self) -> Option<Arc<dyn Transport>> {
+        self.inner
+            .transport
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Wakes the delivery worker (after queueing something).
+    pub fn wake_delivery(&self) {
+        self.inner.deliver_wake.notify_one();
+    }
+
+    /// Deliveries, newest envelope first.
+    pub async fn list_deliveries(&self, filter: &DeliveryFilter) -> Result<Vec<Delivery>> {
+        Ok(self.federation_store()?.list_deliveries(filter).await?)
+    }
+
+    /// Attempts every due delivery once, concurrently; returns how many
+    /// were attempted.
+    pub async fn deliver_due(&self) -> Result<usize> {
+        let due = self
+            .federation_store()?
+            .deliveries_due(now_us(), BATCH)
+            .await?;
+        let count = due.len();
+        let mut tasks = tokio::task::JoinSet::new();
+        for d in due {
+            let node = self.clone();
+            tasks.spawn(async move { node.attempt(d).await });
+        }
+        while let Some(done) = tasks.join_next().await {
+            if let Ok(Err(e)) = done {
+                tracing::warn!("delivery attempt could not be recorded: {e}");
+            }
+        }
+        Ok(count)
+    }
+
+    /// Runs [`Node::deliver_due`] until the node is dropped: at once when
+    /// woken, else every `idle` interval.
+    pub fn start_delivery_worker(&self) -> tokio::task::JoinHandle<()> {
+        let weak = Arc::downgrade(&self.inner);
+        tokio::spawn(async move {
+            loop {
+                let Some(inner) = weak.upgrade() else { return };
+                let node = Node { inner };
+                let attempted = match node.deliver_due().await {
+                    Ok(n) => n,
+                    Err(e) => {
+                        tracing::error!("delivery worker: {e}");
+                        0
+                    }
+                };
+                if attempted == 0 {
+                    let wake = Arc::clone(&node.inner);
+                    drop(node);
+                    let _ = tokio::time::timeout(
+                        Duration::from_millis(250),
+                        wake.deliver_wake.notified(),
+                    )
+                    .await;
+                }
+            }
+        })
+    }
+
+    async fn attempt(&self, d: Delivery) -> Result<()> {
+        let outcome = self
+            .try_deliver(&d)
+            .await
+            .unwrap_or_else(|e| Attempt::Retry(e.message));
+        let fed = self.federation_store()?;
+        match outcome {
+            Attempt::Delivered => Ok(()),
+            Attempt::Retry(reason) => {
+                let expired = chrono::Utc::now().timestamp()
+                    >= d.created_s.saturating_add(
+                        i64::try_from(self.config().delivery_timeout_s).unwrap_or(i64::MAX),
+                    );
+                let reason = if expired {
+                    format!("delivery_timeout passed; last error: {reason}")
+                } else {
+                    reason
+                };
+                tracing::info!(envelope = %d.envelope, party = %d.party, attempts = d.attempts + 1, %reason, "delivery attempt failed");
+                fed.delivery_attempted(
+                    &d.envelope,
+                    &d.party,
+                    &reason,
+                    now_us().saturating_add(backoff_us(d.attempts)),
+                    expired,
+                    now_us(),
+                )
+                .await?;
+                Ok(())
+            }
+            Attempt::Fail(reason) => {
+                tracing::warn!(envelope = %d.envelope, party = %d.party, %reason, "delivery failed");
+                fed.delivery_attempted(&d.envelope, &d.party, &reason, 0, true, now_us())
+                    .await?;
+                Ok(())
+            }
+        }
+    }
+
+    async fn try_deliver(&self, d: &Delivery) -> Result<Attempt> {
+        let envelope = self.load_envelope(&d.envelope).await?;
+        let Some(party) = self.store().get_party(&d.party).await? else {
+            return Ok(Attempt::Retry(format!(
+                "recipient {} is not in the directory",
+                d.party
+            )));
+        };
+        if party.local {
+            let receipt = self.countersign(&envelope, &d.party, now()).await?;
+            self.federation_store()?
+                .delivery_done(
+                    &d.envelope,
+                    &d.party,
+                    &NewEnvelope {
+                        envelope: receipt,
+                        direction: Direction::Sent,
+                        stored: now(),
+                        notification: None,
+                    },
+                    now_us(),
+                )
+                .await?;
+            tracing::info!(envelope = %d.envelope, party = %d.party, "delivered locally");
+            return Ok(Attempt::Delivered);
+        }
+        let Some(endpoint) = party.party.endpoint.clone() else {
+            return Ok(Attempt::Retry(format!(
+                "{} has no endpoint in the directory",
+                d.party
+            )));
+        };
+        if let Err(e) = check_endpoint_scheme(&endpoint, self.config().allow_insecure_http) {
+            return Ok(Attempt::Retry(e.message));
+        }
+        let Some(transport) = self.transport() else {
+            return Ok(Attempt::Retry(
+                "this process has no transport to reach other nodes".into(),
+            ));
+        };
+        let mut attachments = BTreeMap::new();
+        for a in &envelope.envelope().attachments {
+            let bytes = self.blobs().get(&a.sha256).await?.ok_or_else(|| {
+                NodeError::internal(format!("attachment {} is missing", a.sha256))
+            })?;
+            attachments.insert(a.sha256, bytes);
+        }
+        let receipts = match transport.deliver(&endpoint, &envelope, &attachments).await {
+            Ok(r) => r,
+            Err(e) if e.permanent => return Ok(Attempt::Fail(e.message)),
+            Err(e) => return Ok(Attempt::Retry(e.message)),
+        };
+        let Some(receipt) = receipts.into_iter().find(|r| r.envelope().from == d.party) else {
+            return Ok(Attempt::Retry(format!(
+                "{endpoint} answered without a receipt from {}",
+                d.party
+            )));
+        };
+        if let Err(e) = self
+            .verify_receipt(&envelope, &party, &receipt, Some(&endpoint))
+            .await
+        {
+            return Ok(Attempt::Retry(format!("receipt refused: {e}")));
+        }
+        self.federation_store()?
+            .delivery_done(
+                &d.envelope,
+                &d.party,
+                &NewEnvelope {
+                    envelope: receipt,
+                    direction: Direction::Received,
+                    stored: now(),
+                    notification: None,
+                },
+                now_us(),
+            )
+            .await?;
+        tracing::info!(envelope = %d.envelope, party = %d.party, "delivered");
+        Ok(Attempt::Delivered)
+    }
+
+    /// Checks a receipt for `envelope` from `recipient`: signed by one of
+    /// its keys valid at the receipt's `created`, refers to the envelope,
+    /// its tlog-proof verifies against the recipient's log key and origin,
+    /// and its checkpoint is consistent with what this node has seen of
+    /// that log before (consistency proofs computed from the peer's tiles
+    /// at `endpoint`; without an endpoint only an identical or first
+    /// checkpoint passes). The newest consistent checkpoint is kept as the
+    /// node's view of that log (the witness state); one that cannot be
+    /// consistent is kept as split-view evidence and the receipt refused.
+    pub async fn verify_receipt(
+        &self,
+        envelope: &SignedEnvelope,
+        recipient: &StoredParty,
+        receipt: &SignedEnvelope,
+        endpoint: Option<&str>,
+    ) -> Result<()> {
+        let bad = |m: String| NodeError::new(NodeErrorKind::BadReceipt, m);
+        receipt
+            .verify(&recipient.party)
+            .map_err(|e| bad(format!("signature: {e}")))?;
+        let body = Receipt::from_envelope(receipt).map_err(|e| bad(e.message))?;
+        if !receipt.envelope().to.contains(&envelope.envelope().from) {
+            return Err(bad(format!(
+                "the receipt is not addressed to {}",
+                envelope.envelope().from
+            )));
+        }
+        let key = recipient.party.log_verifier()?.ok_or_else(|| {
+            bad(format!(
+                "{} has no log key in the directory, so its receipt cannot be checked",
+                recipient.party.id
+            ))
+        })?;
+        let verified = body
+            .verify_proof(&envelope.id(), Some(key.name()), &key)
+            .map_err(|e| bad(e.message))?;
+        let note = TlogProof::parse(&body.proof)
+            .map_err(|e| bad(format!("tlog-proof: {e}")))?
+            .checkpoint;
+        self.observe_checkpoint(&key, &verified.checkpoint, &note, endpoint)
+            .await
+    }
+
+    /// Checks a verified checkpoint of a peer's log against the newest one
+    /// seen, and keeps the newer.
+    async fn observe_checkpoint(
+        &self,
+        key: &VerifierKey,
+        cp: &Checkpoint,
+        note: &str,
+        endpoint: Option<&str>,
+    ) -> Result<()> {
+        let origin = key.name().to_owned();
+        for _ in 0..8 {
+            let held = self.store().witness_latest(&origin).await?;
+            let fresh = WitnessedCheckpoint {
+                origin: origin.clone(),
+                size: cp.size,
+                root: cp.root,
+                checkpoint: note.to_owned(),
+                updated: now(),
+            };
+            let Some(held) = held else {
+                match self.store().witness_update(None, &fresh).await {
+                    Ok(()) => return Ok(()),
+                    Err(e) if e.kind == StoreErrorKind::Conflict => continue,
+                    Err(e) => return Err(e.into()),
+                }
+            };
+            if held.size == cp.size {
+                if held.root == cp.root {
+                    return Ok(());
+                }
+                self.split_view(&held, note, SplitViewKind::SameSize, vec![])
+                    .await;
+                return Err(NodeError::new(
+                    NodeErrorKind::BadReceipt,
+                    format!("{origin} signed two trees of size {}: split view", cp.size),
+                ));
+            }
+            let (small, small_root, big, big_root) = if held.size < cp.size {
+                (held.size, held.root, cp.size, cp.root)
+            } else {
+                (cp.size, cp.root, held.size, held.root)
+            };
+            let Some(endpoint) = endpoint else {
+                return Err(NodeError::new(
+                    NodeErrorKind::BadReceipt,
+                    format!("no endpoint to prove {origin} consistent from {small} to {big}"),
+                ));
+            };
+            let proof = self.remote_consistency(endpoint, small, big).await?;
+            if merkle::verify_witness_consistency(small, big, &proof, &small_root, &big_root)
+                .is_err()
+            {
+                self.split_view(&held, note, SplitViewKind::BadConsistencyProof, proof)
+                    .await;
+                return Err(NodeError::new(
+                    NodeErrorKind::BadReceipt,
+                    format!(
+                        "{origin}'s checkpoints of size {small} and {big} are not consistent: split view"
+                    ),
+                ));
+            }
+            if held.size > cp.size {
+                return Ok(());
+            }
+            match self
+                .store()
+                .witness_update(Some((held.size, held.root)), &fresh)
+                .await
+            {
+                Ok(()) => return Ok(()),
+                Err(e) if e.kind == StoreErrorKind::Conflict => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(NodeError::internal(format!(
+            "the view of {origin} kept changing; try again"
+        )))
+    }
+
+    async fn split_view(
+        &self,
+        held: &WitnessedCheckpoint,
+        conflicting: &str,
+        kind: SplitViewKind,
+        proof: Vec<Hash>,
+    ) {
+        let view = SplitView {
+            origin: held.origin.clone(),
+            kind,
+            held: held.checkpoint.clone(),
+            conflicting: conflicting.to_owned(),
+            proof,
+            recorded: now(),
+        };
+        match self.store().add_split_view(&view).await {
+            Ok(_) => {
+                tracing::warn!(origin = %view.origin, "split view: two signed checkpoints that cannot both be true")
+            }
+            Err(e) => tracing::error!("cannot record split-view evidence: {e}"),
+        }
+    }
+
+    /// A consistency proof from `old` to `new` computed from the peer's
+    /// public tiles (the proof is then verified against both signed roots,
+    /// which authenticates the tiles).
+    async fn remote_consistency(&self, endpoint: &str, old: u64, new: u64) -> Result<Vec<Hash>> {
+        if old == 0 || old == new {
+            return Ok(vec![]);
+        }
+        let transport = self
+            .transport()
+            .ok_or_else(|| NodeError::internal("no transport to read the peer's tiles"))?;
+        let needed = tiles_needed(old, new)?;
+        let mut tiles: BTreeMap<Tile, Vec<u8>> = BTreeMap::new();
+        for t in needed {
+            let bytes = transport
+                .tile(endpoint, &t.path())
+                .await
+                .map_err(|e| NodeError::internal(format!("tile {}: {}", t.path(), e.message)))?
+                .ok_or_else(|| {
+                    NodeError::new(
+                        NodeErrorKind::BadReceipt,
+                        format!("{endpoint} has no tile {}", t.path()),
+                    )
+                })?;
+            tiles.insert(t, bytes);
+        }
+        let serve = TileHashReader {
+            size: new,
+            read_tile: |t: &Tile| -> std::result::Result<Vec<u8>, merkle::ReadError> {
+                tiles.get(t).cloned().ok_or_else(|| {
+                    merkle::ReadError::from(format!("tile {} not fetched", t.path()))
+                })
+            },
+        };
+        merkle::consistency_proof(old, new, &serve).map_err(|e| {
+            NodeError::new(
+                NodeErrorKind::BadReceipt,
+                format!("{endpoint}'s tiles do not give a consistency proof: {e}"),
+            )
+        })
+    }
+
+    /// The receipt a party gave for an envelope, if any.
+    pub async fn receipt_for(
+        &self,
+        envelope: &EnvelopeId,
+        party: &PartyId,
+    ) -> Result<Option<SignedEnvelope>> {
+        for (p, r) in self.receipts_of(envelope).await? {
+            if p == *party {
+                return Ok(Some(self.load_envelope(&r).await?));
+            }
+        }
+        Ok(None)
+    }
+}

@@ -1,0 +1,318 @@
+//! [`FederationStore`] on SQLite: the outbox (`deliveries`, filled by the
+//! trigger of `migrations/0004_federation.sql`) and the `receipts` table.
+
+use async_trait::async_trait;
+use countersign_core::ids::{EnvelopeId, PartyId};
+use countersign_store::{
+    Cosignature, Delivery, DeliveryFilter, DeliveryState, FederationStore, NewEnvelope, Result,
+    StoreError, StoreErrorKind, StoredEnvelope,
+};
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use crate::SqliteStore;
+use crate::rows::{
+    ENVELOPE_COLUMNS, Violation, col, corrupt, db, envelope_from_row, parse, violation,
+};
+use crate::store::{commit, insert_envelope_in, read, write};
+
+const DELIVERY_COLUMNS: &str = "envelope_id, party, state, attempts, next_attempt_us, created_s, \
+                                last_error, receipt_id, updated_us";
+
+fn delivery_from_row(row: &Row<'_>) -> Result<Delivery> {
+    let state: String = col(row, 2, "state")?;
+    let receipt: Option<String> = col(row, 7, "receipt_id")?;
+    Ok(Delivery {
+        envelope: parse(
+            "envelope id",
+            &col::<String>(row, 0, "envelope_id")?,
+            EnvelopeId::parse,
+        )?,
+        party: parse("party", &col::<String>(row, 1, "party")?, PartyId::parse)?,
+        state: DeliveryState::parse(&state)
+            .ok_or_else(|| corrupt(format!("unknown delivery state {state:?}")))?,
+        attempts: u32::try_from(col::<i64>(row, 3, "attempts")?).unwrap_or(u32::MAX),
+        next_attempt_us: col(row, 4, "next_attempt_us")?,
+        created_s: col(row, 5, "created_s")?,
+        last_error: col(row, 6, "last_error")?,
+        receipt: receipt
+            .map(|r| parse("receipt id", &r, EnvelopeId::parse))
+            .transpose()?,
+        updated_us: col(row, 8, "updated_us")?,
+    })
+}
+
+fn query_deliveries(conn: &Connection, sql: &str, args: Vec<Value>) -> Result<Vec<Delivery>> {
+    let mut stmt = conn
+        .prepare_cached(sql)
+        .map_err(db("cannot read deliveries"))?;
+    let mut rows = stmt
+        .query(rusqlite::params_from_iter(args))
+        .map_err(db("cannot read deliveries"))?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(db("cannot read deliveries"))? {
+        out.push(delivery_from_row(row)?);
+    }
+    Ok(out)
+}
+
+fn insert_receipt_row(
+    tx: &rusqlite::Transaction<'_>,
+    envelope: &EnvelopeId,
+    party: &PartyId,
+    receipt: &EnvelopeId,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO receipts (envelope_id, party, receipt_id) VALUES (?1, ?2, ?3)",
+        params![envelope.to_string(), party.as_str(), receipt.to_string()],
+    )
+    .map_err(|e| match violation(&e) {
+        Some(Violation::Unique) => StoreError::new(
+            StoreErrorKind::Duplicate,
+            format!("{party} has a receipt for {envelope} already"),
+        ),
+        _ => db("cannot store the receipt")(e),
+    })?;
+    Ok(())
+}
+
+fn envelope_exists(tx: &rusqlite::Transaction<'_>, id: &EnvelopeId) -> Result<bool> {
+    Ok(tx
+        .query_row(
+            "SELECT 1 FROM envelopes WHERE id = ?1",
+            [id.to_string()],
+            |_| Ok(()),
+        )
+        .optional()
+        .map_err(db("cannot read the envelope"))?
+        .is_some())
+}
+
+#[async_trait]
+impl FederationStore for SqliteStore {
+    async fn deliveries_due(&self, now_us: i64, limit: u32) -> Result<Vec<Delivery>> {
+        self.call(move |c| {
+            query_deliveries(
+                c,
+                &format!(
+                    "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE state = 'queued' \
+                     AND next_attempt_us <= ?1 ORDER BY next_attempt_us, created_s LIMIT ?2"
+                ),
+                vec![Value::Integer(now_us), Value::Integer(i64::from(limit))],
+            )
+        })
+        .await
+    }
+
+    async fn list_deliveries(&self, filter: &DeliveryFilter) -> Result<Vec<Delivery>> {
+        let filter = filter.clone();
+        self.call(move |c| {
+            let mut sql = format!("SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE 1 = 1");
+            let mut args = Vec::new();
+            if let Some(e) = filter.envelope {
+                sql.push_str(" AND envelope_id = ?");
+                args.push(Value::Text(e.to_string()));
+            }
+            if let Some(s) = filter.state {
+                sql.push_str(" AND state = ?");
+                args.push(Value::Text(s.as_str().to_owned()));
+            }
+            sql.push_str(" ORDER BY created_s DESC, envelope_id, party LIMIT ?");
+            let limit = if filter.limit == 0 {
+                1000
+            } else {
+                filter.limit
+            };
+            args.push(Value::Integer(i64::from(limit)));
+            let tx = read(c)?;
+            let out = query_deliveries(&tx, &sql, args)?;
+            commit(tx)?;
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn delivery_attempted(
+        &self,
+        envelope: &EnvelopeId,
+        party: &PartyId,
+        error: &str,
+        next_attempt_us: i64,
+        give_up: bool,
+        now_us: i64,
+    ) -> Result<()> {
+        let (envelope, party, error) = (envelope.to_string(), party.to_string(), error.to_owned());
+        self.call(move |c| {
+            let tx = write(c)?;
+            tx.execute(
+                "UPDATE deliveries SET attempts = attempts + 1, last_error = ?3, \
+                 next_attempt_us = ?4, state = ?5, updated_us = ?6 \
+                 WHERE envelope_id = ?1 AND party = ?2 AND state = 'queued'",
+                params![
+                    envelope,
+                    party,
+                    error,
+                    next_attempt_us,
+                    if give_up { "failed" } else { "queued" },
+                    now_us
+                ],
+            )
+            .map_err(db("cannot record the delivery attempt"))?;
+            commit(tx)
+        })
+        .await
+    }
+
+    async fn delivery_done(
+        &self,
+        envelope: &EnvelopeId,
+        party: &PartyId,
+        receipt: &NewEnvelope,
+        now_us: i64,
+    ) -> Result<()> {
+        let (envelope, party, receipt) = (*envelope, party.clone(), receipt.clone());
+        self.call(move |c| {
+            let tx = write(c)?;
+            let receipt_id = receipt.envelope.id();
+            if !envelope_exists(&tx, &receipt_id)? {
+                insert_envelope_in(&tx, &receipt)?;
+            }
+            match insert_receipt_row(&tx, &envelope, &party, &receipt_id) {
+                Ok(()) => {}
+                Err(e) if e.kind == StoreErrorKind::Duplicate => {}
+                Err(e) => return Err(e),
+            }
+            tx.execute(
+                "UPDATE deliveries SET state = 'delivered', receipt_id = ?3, attempts = attempts + 1, \
+                 last_error = NULL, updated_us = ?4 WHERE envelope_id = ?1 AND party = ?2",
+                params![
+                    envelope.to_string(),
+                    party.as_str(),
+                    receipt_id.to_string(),
+                    now_us
+                ],
+            )
+            .map_err(db("cannot mark the delivery delivered"))?;
+            commit(tx)
+        })
+        .await
+    }
+
+    async fn insert_receipt(
+        &self,
+        envelope: &EnvelopeId,
+        party: &PartyId,
+        receipt: &NewEnvelope,
+    ) -> Result<()> {
+        let (envelope, party, receipt) = (*envelope, party.clone(), receipt.clone());
+        self.call(move |c| {
+            let tx = write(c)?;
+            insert_envelope_in(&tx, &receipt)?;
+            insert_receipt_row(&tx, &envelope, &party, &receipt.envelope.id())?;
+            commit(tx)
+        })
+        .await
+    }
+
+    async fn receipts(&self, envelope: &EnvelopeId) -> Result<Vec<(PartyId, EnvelopeId)>> {
+        let envelope = envelope.to_string();
+        self.call(move |c| {
+            let mut stmt = c
+                .prepare_cached(
+                    "SELECT party, receipt_id FROM receipts WHERE envelope_id = ?1 ORDER BY party",
+                )
+                .map_err(db("cannot read receipts"))?;
+            let rows = stmt
+                .query_map([envelope], |row| {
+                    Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+                })
+                .map_err(db("cannot read receipts"))?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(db("cannot read receipts"))?;
+            rows.iter()
+                .map(|(p, r)| {
+                    Ok((
+                        parse("party", p, PartyId::parse)?,
+                        parse("receipt id", r, EnvelopeId::parse)?,
+                    ))
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn referring(&self, envelope: &EnvelopeId, kind: &str) -> Result<Vec<StoredEnvelope>> {
+        let (envelope, kind) = (envelope.to_string(), kind.to_owned());
+        self.call(move |c| {
+            let columns = ENVELOPE_COLUMNS
+                .split(", ")
+                .map(|col| format!("e.{}", col.trim()))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let mut stmt = c
+                .prepare_cached(&format!(
+                    "SELECT {columns} FROM envelope_refs r JOIN envelopes e ON e.id = r.envelope_id \
+                     WHERE r.ref = ?1 AND r.position = 0 AND e.type = ?2 \
+                     ORDER BY e.created_s, e.created_ns"
+                ))
+                .map_err(db("cannot read referring envelopes"))?;
+            let mut rows = stmt
+                .query(params![envelope, kind])
+                .map_err(db("cannot read referring envelopes"))?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next().map_err(db("cannot read referring envelopes"))? {
+                out.push(envelope_from_row(row)?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn put_cosignature(&self, cosignature: &Cosignature) -> Result<()> {
+        let c = cosignature.clone();
+        self.call(move |conn| {
+            let tx = write(conn)?;
+            tx.execute(
+                "INSERT OR REPLACE INTO log_cosignatures (witness, size, checkpoint, line, time) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    c.witness,
+                    i64::try_from(c.size).unwrap_or(i64::MAX),
+                    c.checkpoint,
+                    c.line,
+                    i64::try_from(c.time).unwrap_or(i64::MAX)
+                ],
+            )
+            .map_err(db("cannot store the cosignature"))?;
+            commit(tx)
+        })
+        .await
+    }
+
+    async fn cosignatures(&self, witness: Option<&str>) -> Result<Vec<Cosignature>> {
+        let witness = witness.map(str::to_owned);
+        self.call(move |conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT witness, size, checkpoint, line, time FROM log_cosignatures \
+                     WHERE ?1 IS NULL OR witness = ?1 ORDER BY size DESC, witness",
+                )
+                .map_err(db("cannot read cosignatures"))?;
+            let rows = stmt
+                .query_map([witness], |row| {
+                    Ok(Cosignature {
+                        witness: row.get(0)?,
+                        size: u64::try_from(row.get::<_, i64>(1)?).unwrap_or(0),
+                        checkpoint: row.get(2)?,
+                        line: row.get(3)?,
+                        time: u64::try_from(row.get::<_, i64>(4)?).unwrap_or(0),
+                    })
+                })
+                .map_err(db("cannot read cosignatures"))?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(db("cannot read cosignatures"))?;
+            Ok(rows)
+        })
+        .await
+    }
+}

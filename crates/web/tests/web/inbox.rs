@@ -1,0 +1,572 @@
+//! `POST /v1/inbox` (docs/federation.md, "Delivery"): a sender node (its
+//! own `TestApp`, hosting `cert-x`) files notifications to B on the
+//! receiver node; the envelopes are posted to the receiver's router as a
+//! peer would. Each refusal is checked to write nothing.
+
+use axum::http::{Method, StatusCode};
+use base64::Engine;
+use countersign_core::envelope::SignedEnvelope;
+use countersign_core::ids::{EnvelopeId, PartyId, Sha256Hex};
+use countersign_core::receipt::Receipt;
+use serde_json::{Value, json};
+
+use crate::common::{B, TestApp, notification};
+
+const X: &str = "cert-x";
+
+struct Pair {
+    sender: TestApp,
+    receiver: TestApp,
+}
+
+/// Two nodes that know each other: X on the sender, A, B, C on the receiver.
+async fn pair() -> Pair {
+    let sender = TestApp::builder().party(X).alone().build().await;
+    let receiver = TestApp::new().await;
+    let x = sender
+        .node
+        .export_party(&PartyId::parse(X).unwrap())
+        .await
+        .unwrap();
+    receiver
+        .node
+        .import_party(&x.to_json_pretty().unwrap(), &[])
+        .await
+        .unwrap();
+    let b = receiver
+        .node
+        .export_party(&PartyId::parse(B).unwrap())
+        .await
+        .unwrap();
+    sender
+        .node
+        .import_party(&b.to_json_pretty().unwrap(), &[])
+        .await
+        .unwrap();
+    Pair { sender, receiver }
+}
+
+/// Files a notification on the sender, with an attachment; returns the
+/// inbox body (envelope, signature, attachment bytes) and the id.
+async fn filed(p: &Pair, title: &str) -> (Value, String) {
+    let bytes = format!("log line of {title}\n").into_bytes();
+    let r = p
+        .sender
+        .call(
+            Method::PUT,
+            "/v1/attachments",
+            Some(&p.sender.analyst_a),
+            Some("text/plain"),
+            bytes.clone(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let sha = Sha256Hex::digest(&bytes).to_string();
+    let mut body = notification(title, "amber");
+    body["attachments"] = json!([{"sha256": sha, "name": "auth.log", "media_type": "text/plain"}]);
+    let n = p.sender.notify(&p.sender.analyst_a, &body).await;
+    let id = n["id"].as_str().unwrap().to_owned();
+    let r = p
+        .sender
+        .get(
+            &format!("/v1/notifications/{id}/envelope"),
+            Some(&p.sender.analyst_a),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let mut file = r.json();
+    file["attachments"] = json!({ sha: base64::engine::general_purpose::STANDARD.encode(&bytes) });
+    (file, id)
+}
+
+/// How much the receiver holds: envelopes seen by the operator, log size.
+async fn footprint(t: &TestApp) -> (usize, u64) {
+    let size = t.node.log_sync().await.unwrap().size;
+    (t.notification_count().await, size)
+}
+
+#[tokio::test]
+async fn delivery_is_answered_with_a_verifiable_receipt_and_replay_is_idempotent() {
+    let p = pair().await;
+    let (body, id) = filed(&p, "Scanning").await;
+    let r = p.receiver.post_json("/v1/inbox", None, &body).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let out = r.json();
+    assert_eq!(out["id"], id.as_str());
+    let receipts = out["receipts"].as_array().unwrap();
+    assert_eq!(receipts.len(), 1, "one hosted recipient, one receipt");
+    let receipt = SignedEnvelope::from_json(&receipts[0].to_string()).unwrap();
+    assert_eq!(receipt.envelope().from.as_str(), B);
+    assert_eq!(receipt.envelope().to[0].as_str(), X);
+    // The signature of B, as B's directory entry on the sender has it.
+    let b = p
+        .sender
+        .node
+        .get_party(&PartyId::parse(B).unwrap())
+        .await
+        .unwrap();
+    receipt.verify(&b.party).unwrap();
+    // The proof, against the receiver's log key from that entry.
+    let log_key = b.party.log_verifier().unwrap().unwrap();
+    let body = Receipt::from_envelope(&receipt).unwrap();
+    let verified = body
+        .verify_proof(
+            &EnvelopeId::parse(&id).unwrap(),
+            Some(log_key.name()),
+            &log_key,
+        )
+        .unwrap();
+    assert!(verified.index < verified.checkpoint.size);
+
+    // Stored as received, with its attachment, visible to B's analyst.
+    let n = p
+        .receiver
+        .get(
+            &format!("/v1/notifications/{id}"),
+            Some(&p.receiver.analyst_b),
+        )
+        .await;
+    assert_eq!(n.status, StatusCode::OK, "{}", n.text());
+    let href = n.json()["attachments"][0]["href"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let a = p.receiver.get(&href, Some(&p.receiver.analyst_b)).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+    assert_eq!(a.text(), "log line of Scanning\n");
+
+    // A replay: the same receipt, byte for byte, nothing new written.
+    let before = footprint(&p.receiver).await;
+    let (again, _) = (
+        p.receiver
+            .post_json("/v1/inbox", None, &filed_body_again(&p, &id).await)
+            .await,
+        (),
+    );
+    assert_eq!(again.status, StatusCode::OK, "{}", again.text());
+    assert_eq!(again.body, r.body, "a redelivery gets the same receipts");
+    assert_eq!(footprint(&p.receiver).await, before);
+}
+
+/// The inbox body of an envelope filed before, without its attachment
+/// bytes (the receiver holds them already).
+async fn filed_body_again(p: &Pair, id: &str) -> Value {
+    let r = p
+        .sender
+        .get(
+            &format!("/v1/notifications/{id}/envelope"),
+            Some(&p.sender.analyst_a),
+        )
+        .await;
+    r.json()
+}
+
+#[tokio::test]
+async fn refusals_write_nothing() {
+    let p = pair().await;
+    let (good, _) = filed(&p, "Refused").await;
+    let before = footprint(&p.receiver).await;
+
+    // Tampered: a field changed after signing.
+    let mut tampered = good.clone();
+    tampered["envelope"]["body"]["title"] = json!("Something else");
+    p.receiver
+        .post_json("/v1/inbox", None, &tampered)
+        .await
+        .assert_error(400, "bad_signature");
+
+    // A bad attachment: other bytes under the listed SHA-256.
+    let mut bad = good.clone();
+    let sha = bad["attachments"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .next()
+        .unwrap()
+        .clone();
+    bad["attachments"][&sha] = json!(base64::engine::general_purpose::STANDARD.encode(b"other"));
+    p.receiver
+        .post_json("/v1/inbox", None, &bad)
+        .await
+        .assert_error(422, "attachment_mismatch");
+    // Missing altogether.
+    let mut missing = good.clone();
+    missing["attachments"] = json!({});
+    p.receiver
+        .post_json("/v1/inbox", None, &missing)
+        .await
+        .assert_error(422, "attachment_mismatch");
+
+    // Unknown sender: a node the receiver never heard of.
+    let stranger = TestApp::builder().party("cert-y").alone().build().await;
+    let b = p
+        .receiver
+        .node
+        .export_party(&PartyId::parse(B).unwrap())
+        .await
+        .unwrap();
+    stranger
+        .node
+        .import_party(&b.to_json_pretty().unwrap(), &[])
+        .await
+        .unwrap();
+    let n = stranger
+        .notify(
+            &stranger.analyst_a,
+            &notification("From a stranger", "green"),
+        )
+        .await;
+    let body = stranger
+        .get(
+            &format!("/v1/notifications/{}/envelope", n["id"].as_str().unwrap()),
+            Some(&stranger.analyst_a),
+        )
+        .await
+        .json();
+    p.receiver
+        .post_json("/v1/inbox", None, &body)
+        .await
+        .assert_error(403, "unknown_sender");
+
+    // Wrong recipient: X writes to a party the receiver does not host.
+    let other = TestApp::builder().party("cert-z").alone().build().await;
+    let z = other
+        .node
+        .export_party(&PartyId::parse("cert-z").unwrap())
+        .await
+        .unwrap();
+    p.sender
+        .node
+        .import_party(&z.to_json_pretty().unwrap(), &[])
+        .await
+        .unwrap();
+    let mut to_z = notification("Not for you", "green");
+    to_z["to"] = json!(["cert-z"]);
+    let n = p.sender.notify(&p.sender.analyst_a, &to_z).await;
+    let body = p
+        .sender
+        .get(
+            &format!("/v1/notifications/{}/envelope", n["id"].as_str().unwrap()),
+            Some(&p.sender.analyst_a),
+        )
+        .await
+        .json();
+    p.receiver
+        .post_json("/v1/inbox", None, &body)
+        .await
+        .assert_error(422, "not_recipient");
+
+    // Not an inbox body; duplicate members.
+    p.receiver
+        .post_json("/v1/inbox", None, &json!({"envelope": 1}))
+        .await
+        .assert_error(400, "malformed_json");
+    let text = good.to_string();
+    let dup = text.replacen(
+        "{\"attachments\"",
+        "{\"signature\":\"x\",\"attachments\"",
+        1,
+    );
+    let r = p
+        .receiver
+        .call(
+            Method::POST,
+            "/v1/inbox",
+            None,
+            Some("application/json"),
+            dup,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+
+    assert_eq!(footprint(&p.receiver).await, before, "nothing written");
+    // Blob store: the bad bytes were not kept.
+    let other_sha = Sha256Hex::digest(b"other");
+    assert!(!p.receiver.node.blobs().has(&other_sha).await.unwrap());
+
+    // And the good one still goes through afterwards.
+    let r = p.receiver.post_json("/v1/inbox", None, &good).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+}
+
+/// The sender reaches the receiver through an in-process transport at
+/// `ENDPOINT` (B's entry on the sender names it).
+const ENDPOINT: &str = "http://127.0.0.1:1";
+
+fn connect(p: &Pair) -> countersign_web::client::RouterTransport {
+    let transport = countersign_web::client::RouterTransport::default();
+    p.sender
+        .node
+        .set_transport(std::sync::Arc::new(transport.clone()));
+    transport
+}
+
+async fn set_endpoint(p: &Pair) {
+    let id = PartyId::parse(B).unwrap();
+    let mut stored = p.sender.node.get_party(&id).await.unwrap();
+    stored.party.endpoint = Some(ENDPOINT.to_owned());
+    p.sender
+        .node
+        .store()
+        .put_party(&stored, true)
+        .await
+        .unwrap();
+}
+
+async fn states(t: &TestApp, id: &str) -> Vec<(String, String)> {
+    t.node
+        .list_deliveries(&countersign_store::DeliveryFilter {
+            envelope: Some(EnvelopeId::parse(id).unwrap()),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| (d.party.to_string(), d.state.as_str().to_owned()))
+        .collect()
+}
+
+#[tokio::test]
+async fn outbox_delivers_with_a_verified_receipt_after_the_receiver_comes_back() {
+    let p = pair().await;
+    set_endpoint(&p).await;
+    let transport = connect(&p);
+    let (_, id) = filed(&p, "Queued while down").await;
+    assert_eq!(
+        states(&p.sender, &id).await,
+        [(B.to_owned(), "queued".to_owned())]
+    );
+
+    // Down: the attempt fails and is retried later.
+    assert_eq!(p.sender.node.deliver_due().await.unwrap(), 1);
+    let d = &p
+        .sender
+        .node
+        .list_deliveries(&Default::default())
+        .await
+        .unwrap()[0];
+    assert_eq!(d.state.as_str(), "queued");
+    assert_eq!(d.attempts, 1);
+    assert!(
+        d.last_error.as_deref().unwrap().contains("refused"),
+        "{d:?}"
+    );
+
+    // Up: within the backoff it is delivered, receipt verified and stored.
+    transport.add(ENDPOINT, p.receiver.app.clone());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while states(&p.sender, &id).await[0].1 != "delivered" {
+        assert!(std::time::Instant::now() < deadline, "not delivered");
+        p.sender.node.deliver_due().await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let eid = EnvelopeId::parse(&id).unwrap();
+    let receipt = p
+        .sender
+        .node
+        .receipt_for(&eid, &PartyId::parse(B).unwrap())
+        .await
+        .unwrap()
+        .expect("a stored receipt");
+    // The same receipt the receiver holds.
+    let held = p.receiver.node.receipts_of(&eid).await.unwrap();
+    assert_eq!(held, [(PartyId::parse(B).unwrap(), receipt.id())]);
+    // The REST output shows it per recipient, with the receipt to download.
+    let n = p
+        .sender
+        .get(
+            &format!("/v1/notifications/{id}"),
+            Some(&p.sender.analyst_a),
+        )
+        .await
+        .json();
+    assert_eq!(n["recipients"][0]["party"], B);
+    assert_eq!(n["recipients"][0]["state"], "delivered");
+    let href = n["recipients"][0]["receipt_href"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let file = p.sender.get(&href, Some(&p.sender.analyst_a)).await;
+    assert_eq!(file.status, StatusCode::OK, "{}", file.text());
+    assert_eq!(
+        SignedEnvelope::from_json(&file.text()).unwrap().id(),
+        receipt.id()
+    );
+    // And on the receiver, the receipt it gave.
+    let n = p
+        .receiver
+        .get(
+            &format!("/v1/notifications/{id}"),
+            Some(&p.receiver.analyst_b),
+        )
+        .await
+        .json();
+    assert_eq!(
+        n["recipients"][0]["receipt"],
+        receipt.id().to_string().as_str()
+    );
+    // The sender's view of the receiver's log is that receipt's checkpoint or newer.
+    let origin = p.receiver.node.log_origin().to_owned();
+    assert!(
+        p.sender
+            .node
+            .witnessed_checkpoint(&origin)
+            .await
+            .unwrap()
+            .is_some()
+    );
+
+    // More deliveries: later checkpoints are proved consistent from tiles.
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        ids.push(filed(&p, &format!("More {i}")).await.1);
+    }
+    p.sender.node.deliver_due().await.unwrap();
+    for id in &ids {
+        assert_eq!(states(&p.sender, id).await[0].1, "delivered", "{id}");
+    }
+    assert!(p.sender.node.split_views().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_permanent_refusal_fails_the_delivery_with_its_reason() {
+    let p = pair().await;
+    set_endpoint(&p).await;
+    let transport = connect(&p);
+    transport.add(ENDPOINT, p.receiver.app.clone());
+    // The receiver no longer hosts B: `not_recipient` cannot change.
+    let other = TestApp::builder().party("cert-q").alone().build().await;
+    transport.add(ENDPOINT, other.app.clone());
+    let x = p
+        .sender
+        .node
+        .export_party(&PartyId::parse(X).unwrap())
+        .await
+        .unwrap();
+    other
+        .node
+        .import_party(&x.to_json_pretty().unwrap(), &[])
+        .await
+        .unwrap();
+    let (_, id) = filed(&p, "Wrong node").await;
+    p.sender.node.deliver_due().await.unwrap();
+    let d = &p
+        .sender
+        .node
+        .list_deliveries(&Default::default())
+        .await
+        .unwrap()[0];
+    assert_eq!(d.state.as_str(), "failed", "{d:?}");
+    assert!(
+        d.last_error.as_deref().unwrap().contains("not_recipient"),
+        "{d:?}"
+    );
+    assert_eq!(states(&p.sender, &id).await[0].1, "failed");
+}
+
+#[tokio::test]
+async fn local_recipients_get_a_local_receipt_at_once() {
+    let t = TestApp::new().await;
+    let n = t
+        .notify(&t.analyst_a, &notification("Local", "green"))
+        .await;
+    let id = n["id"].as_str().unwrap().to_owned();
+    assert_eq!(t.node.deliver_due().await.unwrap(), 1);
+    assert_eq!(
+        states(&t, &id).await,
+        [(B.to_owned(), "delivered".to_owned())]
+    );
+    let eid = EnvelopeId::parse(&id).unwrap();
+    let receipt = t
+        .node
+        .receipt_for(&eid, &PartyId::parse(B).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let body = Receipt::from_envelope(&receipt).unwrap();
+    let key = t.node.log_vkey();
+    body.verify_proof(&eid, Some(key.name()), &key).unwrap();
+    // Nothing more is due.
+    assert_eq!(t.node.deliver_due().await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn a_reply_travels_back_with_a_receipt_and_is_listed_on_both_sides() {
+    let p = pair().await;
+    set_endpoint(&p).await;
+    let to_receiver = connect(&p);
+    to_receiver.add(ENDPOINT, p.receiver.app.clone());
+    let (_, id) = filed(&p, "Please answer").await;
+    p.sender.node.deliver_due().await.unwrap();
+    assert_eq!(states(&p.sender, &id).await[0].1, "delivered");
+
+    // The receiver reaches X at another endpoint.
+    const X_ENDPOINT: &str = "http://127.0.0.1:2";
+    let x = PartyId::parse(X).unwrap();
+    let mut stored = p.receiver.node.get_party(&x).await.unwrap();
+    stored.party.endpoint = Some(X_ENDPOINT.to_owned());
+    p.receiver
+        .node
+        .store()
+        .put_party(&stored, true)
+        .await
+        .unwrap();
+    let to_sender = countersign_web::client::RouterTransport::default();
+    to_sender.add(X_ENDPOINT, p.sender.app.clone());
+    p.receiver
+        .node
+        .set_transport(std::sync::Arc::new(to_sender));
+
+    // Only recipients reply; a declined reply needs a reason.
+    let path = format!("/v1/notifications/{id}/replies");
+    p.receiver
+        .post_json(
+            &path,
+            Some(&p.receiver.analyst_a),
+            &json!({"kind": "findings"}),
+        )
+        .await
+        .assert_error(404, "not_found");
+    p.receiver
+        .post_json(
+            &path,
+            Some(&p.receiver.analyst_b),
+            &json!({"kind": "declined"}),
+        )
+        .await
+        .assert_error(400, "invalid");
+    let r = p
+        .receiver
+        .post_json(
+            &path,
+            Some(&p.receiver.analyst_b),
+            &json!({"kind": "findings", "text": "The host was a compromised VPS; it is down."}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let reply_id = SignedEnvelope::from_json(&r.text())
+        .unwrap()
+        .id()
+        .to_string();
+    p.receiver.node.deliver_due().await.unwrap();
+    assert_eq!(
+        states(&p.receiver, &reply_id).await,
+        [(X.to_owned(), "delivered".to_owned())]
+    );
+
+    for (t, token, direction) in [
+        (&p.receiver, &p.receiver.analyst_b, "sent"),
+        (&p.sender, &p.sender.analyst_a, "received"),
+    ] {
+        let n = t
+            .get(&format!("/v1/notifications/{id}"), Some(token))
+            .await
+            .json();
+        let replies = n["replies"].as_array().unwrap();
+        assert_eq!(replies.len(), 1, "{n}");
+        assert_eq!(replies[0]["id"], reply_id.as_str());
+        assert_eq!(replies[0]["kind"], "findings");
+        assert_eq!(replies[0]["from"], B);
+        assert_eq!(replies[0]["direction"], direction);
+    }
+}
