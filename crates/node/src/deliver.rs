@@ -88,7 +88,7 @@ const BACKOFF_BASE_MS: u64 = 500;
 /// Backoff never waits longer than this.
 const BACKOFF_CAP_MS: u64 = 5 * 60 * 1000;
 /// Most deliveries attempted at once.
-const BATCH: u32 = 512;
+const BATCH: u32 = 1024;
 
 fn now_us() -> i64 {
     chrono::Utc::now().timestamp_micros()
@@ -415,6 +415,42 @@ impl Node {
         endpoint: Option<&str>,
     ) -> Result<()> {
         let origin = key.name().to_owned();
+        let seen_key = (origin.clone(), cp.size, cp.root);
+        let seen = |node: &Node| {
+            node.inner
+                .seen_checkpoints
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .contains(&seen_key)
+        };
+        if seen(self) {
+            return Ok(());
+        }
+        let result = self
+            .observe_checkpoint_once(&origin, cp, note, endpoint)
+            .await;
+        if result.is_ok() {
+            let mut set = self
+                .inner
+                .seen_checkpoints
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            if set.len() > 100_000 {
+                set.clear();
+            }
+            set.insert(seen_key);
+        }
+        result
+    }
+
+    async fn observe_checkpoint_once(
+        &self,
+        origin: &str,
+        cp: &Checkpoint,
+        note: &str,
+        endpoint: Option<&str>,
+    ) -> Result<()> {
+        let origin = origin.to_owned();
         for _ in 0..8 {
             let held = self.store().witness_latest(&origin).await?;
             let fresh = WitnessedCheckpoint {

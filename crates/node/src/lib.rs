@@ -66,6 +66,10 @@ struct Inner {
     transport: RwLock<Option<Arc<dyn deliver::Transport>>>,
     /// Wakes the delivery worker when something is queued.
     deliver_wake: tokio::sync::Notify,
+    /// Peers' checkpoints (origin, size, root) already found consistent
+    /// with this node's view of their logs, so the many receipts that share
+    /// a checkpoint are checked once.
+    seen_checkpoints: std::sync::Mutex<std::collections::HashSet<(String, u64, [u8; 32])>>,
 }
 
 /// What `countersign init` is told.
@@ -203,6 +207,7 @@ impl Node {
                 witness,
                 transport: RwLock::new(None),
                 deliver_wake: tokio::sync::Notify::new(),
+                seen_checkpoints: Default::default(),
             }),
         })
     }

@@ -57,26 +57,30 @@ fn query_deliveries(conn: &Connection, sql: &str, args: Vec<Value>) -> Result<Ve
 }
 
 fn insert_receipt_row(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &Connection,
     envelope: &EnvelopeId,
     party: &PartyId,
     receipt: &EnvelopeId,
 ) -> Result<()> {
-    tx.execute(
-        "INSERT INTO receipts (envelope_id, party, receipt_id) VALUES (?1, ?2, ?3)",
-        params![envelope.to_string(), party.as_str(), receipt.to_string()],
-    )
-    .map_err(|e| match violation(&e) {
-        Some(Violation::Unique) => StoreError::new(
-            StoreErrorKind::Duplicate,
-            format!("{party} has a receipt for {envelope} already"),
-        ),
-        _ => db("cannot store the receipt")(e),
-    })?;
+    tx.prepare_cached("INSERT INTO receipts (envelope_id, party, receipt_id) VALUES (?1, ?2, ?3)")
+        .and_then(|mut stmt| {
+            stmt.execute(params![
+                envelope.to_string(),
+                party.as_str(),
+                receipt.to_string()
+            ])
+        })
+        .map_err(|e| match violation(&e) {
+            Some(Violation::Unique) => StoreError::new(
+                StoreErrorKind::Duplicate,
+                format!("{party} has a receipt for {envelope} already"),
+            ),
+            _ => db("cannot store the receipt")(e),
+        })?;
     Ok(())
 }
 
-fn envelope_exists(tx: &rusqlite::Transaction<'_>, id: &EnvelopeId) -> Result<bool> {
+fn envelope_exists(tx: &Connection, id: &EnvelopeId) -> Result<bool> {
     Ok(tx
         .query_row(
             "SELECT 1 FROM envelopes WHERE id = ?1",
@@ -91,7 +95,7 @@ fn envelope_exists(tx: &rusqlite::Transaction<'_>, id: &EnvelopeId) -> Result<bo
 #[async_trait]
 impl FederationStore for SqliteStore {
     async fn deliveries_due(&self, now_us: i64, limit: u32) -> Result<Vec<Delivery>> {
-        self.call(move |c| {
+        self.call_read(move |c| {
             query_deliveries(
                 c,
                 &format!(
@@ -106,7 +110,7 @@ impl FederationStore for SqliteStore {
 
     async fn list_deliveries(&self, filter: &DeliveryFilter) -> Result<Vec<Delivery>> {
         let filter = filter.clone();
-        self.call(move |c| {
+        self.call_read(move |c| {
             let mut sql = format!("SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE 1 = 1");
             let mut args = Vec::new();
             if let Some(e) = filter.envelope {
@@ -142,25 +146,25 @@ impl FederationStore for SqliteStore {
         now_us: i64,
     ) -> Result<()> {
         let (envelope, party, error) = (envelope.to_string(), party.to_string(), error.to_owned());
-        self.call(move |c| {
-            let tx = write(c)?;
-            tx.execute(
-                "UPDATE deliveries SET attempts = attempts + 1, last_error = ?3, \
+        self.writer
+            .write(move |tx| {
+                tx.execute(
+                    "UPDATE deliveries SET attempts = attempts + 1, last_error = ?3, \
                  next_attempt_us = ?4, state = ?5, updated_us = ?6 \
                  WHERE envelope_id = ?1 AND party = ?2 AND state = 'queued'",
-                params![
-                    envelope,
-                    party,
-                    error,
-                    next_attempt_us,
-                    if give_up { "failed" } else { "queued" },
-                    now_us
-                ],
-            )
-            .map_err(db("cannot record the delivery attempt"))?;
-            commit(tx)
-        })
-        .await
+                    params![
+                        envelope,
+                        party,
+                        error,
+                        next_attempt_us,
+                        if give_up { "failed" } else { "queued" },
+                        now_us
+                    ],
+                )
+                .map_err(db("cannot record the delivery attempt"))?;
+                Ok(())
+            })
+            .await
     }
 
     async fn delivery_done(
@@ -171,29 +175,28 @@ impl FederationStore for SqliteStore {
         now_us: i64,
     ) -> Result<()> {
         let (envelope, party, receipt) = (*envelope, party.clone(), receipt.clone());
-        self.call(move |c| {
-            let tx = write(c)?;
+        self.writer.write(move |tx| {
             let receipt_id = receipt.envelope.id();
-            if !envelope_exists(&tx, &receipt_id)? {
-                insert_envelope_in(&tx, &receipt)?;
+            if !envelope_exists(tx, &receipt_id)? {
+                insert_envelope_in(tx, &receipt)?;
             }
-            match insert_receipt_row(&tx, &envelope, &party, &receipt_id) {
+            match insert_receipt_row(tx, &envelope, &party, &receipt_id) {
                 Ok(()) => {}
                 Err(e) if e.kind == StoreErrorKind::Duplicate => {}
                 Err(e) => return Err(e),
             }
-            tx.execute(
+            tx.prepare_cached(
                 "UPDATE deliveries SET state = 'delivered', receipt_id = ?3, attempts = attempts + 1, \
                  last_error = NULL, updated_us = ?4 WHERE envelope_id = ?1 AND party = ?2",
-                params![
+            )
+            .and_then(|mut stmt| stmt.execute(params![
                     envelope.to_string(),
                     party.as_str(),
                     receipt_id.to_string(),
                     now_us
-                ],
-            )
+                ]))
             .map_err(db("cannot mark the delivery delivered"))?;
-            commit(tx)
+            Ok(())
         })
         .await
     }
@@ -205,18 +208,17 @@ impl FederationStore for SqliteStore {
         receipt: &NewEnvelope,
     ) -> Result<()> {
         let (envelope, party, receipt) = (*envelope, party.clone(), receipt.clone());
-        self.call(move |c| {
-            let tx = write(c)?;
-            insert_envelope_in(&tx, &receipt)?;
-            insert_receipt_row(&tx, &envelope, &party, &receipt.envelope.id())?;
-            commit(tx)
-        })
-        .await
+        self.writer
+            .write(move |tx| {
+                insert_envelope_in(tx, &receipt)?;
+                insert_receipt_row(tx, &envelope, &party, &receipt.envelope.id())
+            })
+            .await
     }
 
     async fn receipts(&self, envelope: &EnvelopeId) -> Result<Vec<(PartyId, EnvelopeId)>> {
         let envelope = envelope.to_string();
-        self.call(move |c| {
+        self.call_read(move |c| {
             let mut stmt = c
                 .prepare_cached(
                     "SELECT party, receipt_id FROM receipts WHERE envelope_id = ?1 ORDER BY party",
@@ -243,7 +245,7 @@ impl FederationStore for SqliteStore {
 
     async fn referring(&self, envelope: &EnvelopeId, kind: &str) -> Result<Vec<StoredEnvelope>> {
         let (envelope, kind) = (envelope.to_string(), kind.to_owned());
-        self.call(move |c| {
+        self.call_read(move |c| {
             let columns = ENVELOPE_COLUMNS
                 .split(", ")
                 .map(|col| format!("e.{}", col.trim()))
@@ -291,7 +293,7 @@ impl FederationStore for SqliteStore {
 
     async fn cosignatures(&self, witness: Option<&str>) -> Result<Vec<Cosignature>> {
         let witness = witness.map(str::to_owned);
-        self.call(move |conn| {
+        self.call_read(move |conn| {
             let mut stmt = conn
                 .prepare_cached(
                     "SELECT witness, size, checkpoint, line, time FROM log_cosignatures \

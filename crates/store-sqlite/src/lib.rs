@@ -44,6 +44,7 @@
 pub mod blobs;
 mod cursor;
 mod federation;
+mod group;
 mod log;
 mod migrate;
 mod rows;
@@ -71,6 +72,12 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
     location: Arc<str>,
+    /// Group commit of the hot writes (`group.rs`).
+    writer: group::GroupWriter,
+    /// A second connection for the hot reads, so that they do not wait
+    /// behind a commit's fsync (WAL readers never block on the writer). The
+    /// same connection as `conn` for an in-memory database.
+    reader: Arc<Mutex<Connection>>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -98,7 +105,17 @@ impl SqliteStore {
         let conn = Connection::open_with_flags(path, flags).map_err(|e| {
             StoreError::backend(format!("cannot open the database {location}: {e}"))
         })?;
-        Self::setup(conn, location, true)
+        let store = Self::setup(conn, location.clone(), true)?;
+        let reader = Connection::open_with_flags(path, flags).map_err(|e| {
+            StoreError::backend(format!("cannot open the database {location}: {e}"))
+        })?;
+        reader
+            .busy_timeout(BUSY_TIMEOUT)
+            .map_err(|e| StoreError::backend(format!("cannot set the busy timeout: {e}")))?;
+        Ok(SqliteStore {
+            reader: Arc::new(Mutex::new(reader)),
+            ..store
+        })
     }
 
     /// A fresh private in-memory database, for tests.
@@ -132,8 +149,11 @@ impl SqliteStore {
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(|e| fail("enable foreign keys", e))?;
         migrate::migrate(&mut conn, &location)?;
+        let conn = Arc::new(Mutex::new(conn));
         Ok(SqliteStore {
-            conn: Arc::new(Mutex::new(conn)),
+            writer: group::GroupWriter::start(Arc::clone(&conn))?,
+            reader: Arc::clone(&conn),
+            conn,
             location: location.into(),
         })
     }
@@ -144,6 +164,18 @@ impl SqliteStore {
     }
 
     /// Runs `f` with the connection on the blocking thread pool.
+    /// Like [`SqliteStore::call`] on the read connection: for reads only.
+    async fn call_read<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    {
+        let conn = Arc::clone(&self.reader);
+        tokio::task::spawn_blocking(move || f(&mut lock(&conn)))
+            .await
+            .map_err(|e| StoreError::backend(format!("database task failed: {e}")))?
+    }
+
     async fn call<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
@@ -160,7 +192,7 @@ impl SqliteStore {
 /// connection itself is still sound (a `Transaction` rolls back when
 /// dropped during unwinding), so recover it, rolling back anything left
 /// open, instead of failing every later call.
-fn lock(conn: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+pub(crate) fn lock(conn: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
     let guard = conn.lock().unwrap_or_else(|poisoned| {
         conn.clear_poison();
         poisoned.into_inner()

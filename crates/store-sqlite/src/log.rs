@@ -414,7 +414,7 @@ impl LogStore for SqliteStore {
 
     async fn log_tiles(&self, paths: &[String]) -> Result<Vec<Option<StoredTile>>> {
         let paths = paths.to_vec();
-        self.call(move |c| log_tiles(c, &paths)).await
+        self.call_read(move |c| log_tiles(c, &paths)).await
     }
 
     async fn log_publish(&self, checkpoint: &PublishedCheckpoint) -> Result<bool> {
@@ -423,7 +423,7 @@ impl LogStore for SqliteStore {
     }
 
     async fn log_checkpoint(&self) -> Result<Option<PublishedCheckpoint>> {
-        self.call(|c| {
+        self.call_read(|c| {
             let found: Option<(i64, Vec<u8>, String)> = c
                 .query_row(
                     "SELECT size, root, text FROM log_checkpoint WHERE id = 1",
@@ -447,7 +447,7 @@ impl LogStore for SqliteStore {
 
     async fn log_index(&self, envelope: &EnvelopeId) -> Result<Option<u64>> {
         let id = envelope.to_string();
-        self.call(move |c| {
+        self.call_read(move |c| {
             let found: Option<Option<i64>> = c
                 .query_row(
                     "SELECT log_index FROM envelopes WHERE id = ?1",
@@ -463,7 +463,7 @@ impl LogStore for SqliteStore {
 
     async fn witness_latest(&self, origin: &str) -> Result<Option<WitnessedCheckpoint>> {
         let origin = origin.to_owned();
-        self.call(move |c| witness_latest(c, &origin)).await
+        self.call_read(move |c| witness_latest(c, &origin)).await
     }
 
     async fn witness_update(

@@ -101,14 +101,9 @@ fn check_notification(new: &NewEnvelope, n: &NotificationRow) -> Result<()> {
     Ok(())
 }
 
-fn insert_envelope(conn: &mut Connection, new: &NewEnvelope) -> Result<()> {
-    let tx = write(conn)?;
-    insert_envelope_in(&tx, new)?;
-    commit(tx)
-}
-
-/// Inserts an envelope inside a write transaction the caller commits.
-pub(crate) fn insert_envelope_in(tx: &Transaction<'_>, new: &NewEnvelope) -> Result<()> {
+/// Inserts an envelope inside a write transaction the caller commits (the
+/// group writer's, `group.rs`).
+pub(crate) fn insert_envelope_in(tx: &Connection, new: &NewEnvelope) -> Result<()> {
     if let Some(n) = &new.notification {
         check_notification(new, n)?;
     }
@@ -122,10 +117,12 @@ pub(crate) fn insert_envelope_in(tx: &Transaction<'_>, new: &NewEnvelope) -> Res
         .to_string();
     let (created_s, created_ns) = instant(e.created);
 
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO envelopes (id, type, from_party, created, created_s, created_ns, tlp, \
          direction, stored, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        params![
+    )
+    .and_then(|mut stmt| {
+        stmt.execute(params![
             id,
             e.kind.as_str(),
             e.from.as_str(),
@@ -136,8 +133,8 @@ pub(crate) fn insert_envelope_in(tx: &Transaction<'_>, new: &NewEnvelope) -> Res
             new.direction.as_str(),
             new.stored.to_string(),
             json,
-        ],
-    )
+        ])
+    })
     .map_err(|err| match violation(&err) {
         Some(Violation::Unique) => StoreError::new(
             StoreErrorKind::Duplicate,
@@ -159,12 +156,14 @@ pub(crate) fn insert_envelope_in(tx: &Transaction<'_>, new: &NewEnvelope) -> Res
         }
     }
     if let Some(n) = &new.notification {
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO notifications (id, from_party, created, created_s, created_ns, title, \
              title_folded, category, category_class, severity, tlp, tlp_rank, sufficiency, \
              ack_by, reply_by, attachments, direction) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, \
              ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-            params![
+        )
+        .and_then(|mut stmt| {
+            stmt.execute(params![
                 id,
                 n.from.as_str(),
                 n.created.to_string(),
@@ -182,8 +181,8 @@ pub(crate) fn insert_envelope_in(tx: &Transaction<'_>, new: &NewEnvelope) -> Res
                 n.reply_by.to_string(),
                 i64::from(n.attachments),
                 n.direction.as_str(),
-            ],
-        )
+            ])
+        })
         .map_err(db("cannot store the notification row"))?;
     }
     // Queued for a log leaf in the same transaction: a stored envelope is
@@ -474,7 +473,7 @@ impl Store for SqliteStore {
 
     async fn get_party(&self, id: &PartyId) -> Result<Option<StoredParty>> {
         let id = id.to_string();
-        self.call(move |c| {
+        self.call_read(move |c| {
             c.query_row(
                 &format!("SELECT {PARTY_COLUMNS} FROM parties WHERE id = ?1"),
                 [id],
@@ -488,7 +487,7 @@ impl Store for SqliteStore {
     }
 
     async fn list_parties(&self) -> Result<Vec<StoredParty>> {
-        self.call(|c| {
+        self.call_read(|c| {
             let mut stmt = c
                 .prepare(&format!("SELECT {PARTY_COLUMNS} FROM parties ORDER BY id"))
                 .map_err(db("cannot list parties"))?;
@@ -504,12 +503,14 @@ impl Store for SqliteStore {
 
     async fn insert_envelope(&self, envelope: &NewEnvelope) -> Result<()> {
         let envelope = envelope.clone();
-        self.call(move |c| insert_envelope(c, &envelope)).await
+        self.writer
+            .write(move |c| insert_envelope_in(c, &envelope))
+            .await
     }
 
     async fn get_envelope(&self, id: &EnvelopeId) -> Result<Option<StoredEnvelope>> {
         let id = id.to_string();
-        self.call(move |c| {
+        self.call_read(move |c| {
             c.query_row(
                 &format!("SELECT {ENVELOPE_COLUMNS} FROM envelopes WHERE id = ?1"),
                 [id],
@@ -534,7 +535,7 @@ impl Store for SqliteStore {
 
     async fn get_notification(&self, id: &EnvelopeId) -> Result<Option<NotificationRow>> {
         let id = *id;
-        self.call(move |c| get_notification(c, &id)).await
+        self.call_read(move |c| get_notification(c, &id)).await
     }
 
     async fn create_user(&self, user: &NewUser) -> Result<User> {
@@ -583,7 +584,7 @@ impl Store for SqliteStore {
         now: Timestamp,
     ) -> Result<Option<(User, TokenKind)>> {
         let hash = *token_hash;
-        self.call(move |c| user_for_token(c, &hash, now)).await
+        self.call_read(move |c| user_for_token(c, &hash, now)).await
     }
 
     async fn delete_token(&self, token_hash: &Sha256Hex) -> Result<()> {

@@ -1,5 +1,8 @@
-//! `countersign demo`: a throwaway node with fictional authorities and
-//! synthetic incidents, served on loopback.
+//! `countersign demo`: three throwaway nodes with fictional authorities
+//! and synthetic incidents, served on loopback ports: each node hosts its
+//! own authority, their directories are exchanged (endpoints, log and
+//! witness keys), and the incidents travel between them as notifications
+//! with receipts, replies and cross-witnessed checkpoints.
 //!
 //! Every name, network and incident here is invented for the demo. Networks
 //! come from the documentation ranges (RFC 5737 addresses, RFC 5398 AS
@@ -14,6 +17,7 @@ use countersign_core::ids::PartyId;
 use countersign_core::net::NetworkScope;
 use countersign_core::notification::{Notification, ObservedWindow, RequestedAction, Severity};
 use countersign_core::party::PartyKind;
+use countersign_core::reply::{Reply, ReplyKind};
 use countersign_core::sector::Sector;
 use countersign_core::taxonomy::Category;
 use countersign_core::time::Timestamp;
@@ -71,6 +75,23 @@ const PARTIES: &[DemoParty] = &[
     },
 ];
 
+/// Which node hosts which demo parties: the first node (the data
+/// directory itself) hosts Aurelia's CERT and its energy CSIRT; Borealis
+/// and Meridian each run their own node in `peers/<name>`.
+const NODES: &[(&str, &[&str])] = &[
+    ("aurelia", &["cert-aurelia", "caldera-energy-csirt"]),
+    ("borealis", &["ncsc-borealis"]),
+    ("meridian", &["meridian-abuse"]),
+];
+
+/// One demo node: its node, its listener and endpoint.
+pub struct DemoNode {
+    pub name: &'static str,
+    pub node: Node,
+    pub endpoint: String,
+    listener: Option<tokio::net::TcpListener>,
+}
+
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let temp;
     let root = match &args.data {
@@ -82,67 +103,222 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             temp.path().to_path_buf()
         }
     };
-    let (node, logins) = seed(&root).await?;
+    let mut listeners = vec![super::serve::bind(&args.listen).await?];
+    for _ in 1..NODES.len() {
+        listeners.push(super::serve::bind("127.0.0.1:0").await?);
+    }
+    let (nodes, logins) = seed(&root, listeners).await?;
     println!("countersign demo: data in {}", root.display());
     if args.no_serve {
-        for (user, password) in &logins {
+        for (user, password, _) in &logins {
             println!("login: {user} / {password}");
         }
         return Ok(());
     }
-    let listener = super::serve::bind(&args.listen).await?;
-    println!("open http://{}/", listener.local_addr()?);
-    for (user, password) in &logins {
-        println!("login: {user} / {password}");
+    println!("open {}/", nodes[0].endpoint);
+    for (user, password, at) in &logins {
+        println!("login: {user} / {password}  ({at}/)");
+    }
+    for n in &nodes[1..] {
+        println!("node {}: {}/", n.name, n.endpoint);
     }
     println!("(Ctrl-C stops the demo and deletes its data unless --data was given)");
-    countersign_web::serve(node, listener).await?;
+    let transport = std::sync::Arc::new(
+        countersign_web::client::HttpTransport::new().map_err(anyhow::Error::msg)?,
+    );
+    let mut servers = tokio::task::JoinSet::new();
+    let mut tasks = Vec::new();
+    for mut n in nodes {
+        n.node.set_transport(transport.clone());
+        tasks.push(n.node.start_delivery_worker());
+        tasks.push(n.node.start_witness_submitter());
+        let listener = n
+            .listener
+            .take()
+            .ok_or_else(|| anyhow::anyhow!("demo node without a listener"))?;
+        servers.spawn(countersign_web::serve(n.node, listener));
+    }
+    // The first server to stop (Ctrl-C stops them all) ends the demo.
+    if let Some(done) = servers.join_next().await {
+        done??;
+    }
     Ok(())
 }
 
-/// Creates the node, its parties and users, and the synthetic incidents.
-/// Returns the node and the (username, password) logins.
-pub async fn seed(root: &std::path::Path) -> anyhow::Result<(Node, Vec<(String, String)>)> {
-    let first = &PARTIES[0];
-    let (node, report) = Node::init(
-        DataDir::new(root),
-        InitOptions {
-            party: PartyId::parse(first.id)?,
-            name: first.name.to_owned(),
-            kind: first.kind,
-            country: None,
-            listen: "127.0.0.1:8750".to_owned(),
-            endpoint: None,
-        },
-    )
-    .await?;
-    let mut logins = vec![(report.admin_username, report.admin_password)];
-    for p in &PARTIES[1..] {
-        node.add_local_party(&PartyId::parse(p.id)?, p.name, p.kind, None, None)
+/// Creates the three nodes under `root` (each with its endpoint at its
+/// listener), exchanges their directory entries (endpoints, log and
+/// witness keys), files the incidents on the senders' nodes, delivers them
+/// with receipts, answers some with replies, and has each node's
+/// checkpoint cosigned by the others. Returns the nodes and the logins
+/// (user, password, endpoint).
+pub async fn seed(
+    root: &std::path::Path,
+    listeners: Vec<tokio::net::TcpListener>,
+) -> anyhow::Result<(Vec<DemoNode>, Vec<(String, String, String)>)> {
+    let party = |id: &str| {
+        PARTIES
+            .iter()
+            .find(|p| p.id == id)
+            .ok_or_else(|| anyhow::anyhow!("no demo party {id}"))
+    };
+    let mut nodes = Vec::new();
+    let mut logins = Vec::new();
+    for ((name, hosted), listener) in NODES.iter().zip(listeners) {
+        let dir = if nodes.is_empty() {
+            root.to_path_buf()
+        } else {
+            root.join("peers").join(name)
+        };
+        let endpoint = format!("http://{}", listener.local_addr()?);
+        let first = party(hosted[0])?;
+        let (node, report) = Node::init(
+            DataDir::new(&dir),
+            InitOptions {
+                party: PartyId::parse(first.id)?,
+                name: first.name.to_owned(),
+                kind: first.kind,
+                country: None,
+                listen: listener.local_addr()?.to_string(),
+                endpoint: Some(endpoint.clone()),
+            },
+        )
+        .await?;
+        logins.push((
+            report.admin_username,
+            report.admin_password,
+            endpoint.clone(),
+        ));
+        for id in &hosted[1..] {
+            let p = party(id)?;
+            node.add_local_party(
+                &PartyId::parse(p.id)?,
+                p.name,
+                p.kind,
+                None,
+                Some(endpoint.clone()),
+            )
             .await?;
-    }
-    for p in PARTIES {
-        let id = PartyId::parse(p.id)?;
-        let mut stored = node.get_party(&id).await?;
-        let mut scope = NetworkScope::default();
-        for n in p.networks {
-            scope.push_text(n)?;
         }
-        stored.party.constituency = scope;
-        node.store()
-            .put_party(&stored, true)
-            .await
-            .map_err(countersign_node::NodeError::from)?;
-        let username = format!("analyst@{}", p.id);
-        let password = random_secret(8);
-        node.create_user(&username, &id, Role::Analyst, &password)
-            .await?;
-        logins.push((username, password));
+        for id in hosted.iter() {
+            let p = party(id)?;
+            let id = PartyId::parse(p.id)?;
+            let mut stored = node.get_party(&id).await?;
+            let mut scope = NetworkScope::default();
+            for n in p.networks {
+                scope.push_text(n)?;
+            }
+            stored.party.constituency = scope;
+            node.store()
+                .put_party(&stored, true)
+                .await
+                .map_err(countersign_node::NodeError::from)?;
+            let username = format!("analyst@{}", p.id);
+            let password = random_secret(8);
+            node.create_user(&username, &id, Role::Analyst, &password)
+                .await?;
+            logins.push((username, password, endpoint.clone()));
+        }
+        nodes.push(DemoNode {
+            name,
+            node,
+            endpoint,
+            listener: Some(listener),
+        });
     }
+    // Directories exchanged: every node imports the others' signed entries.
+    for (i, (_, hosted)) in NODES.iter().enumerate() {
+        for id in hosted.iter() {
+            let entry = nodes[i]
+                .node
+                .export_party(&PartyId::parse(id)?)
+                .await?
+                .to_json_pretty()?;
+            for (j, other) in nodes.iter().enumerate() {
+                if j != i {
+                    other.node.import_party(&entry, &[]).await?;
+                }
+            }
+        }
+    }
+    // Seeding talks in process; the servers talk HTTP once they run.
+    let transport = countersign_web::client::RouterTransport::default();
+    for n in &nodes {
+        transport.add(&n.endpoint, countersign_web::router(n.node.clone()));
+        n.node.set_transport(std::sync::Arc::new(transport.clone()));
+    }
+    let host_of = |from: &PartyId| {
+        NODES
+            .iter()
+            .position(|(_, hosted)| hosted.contains(&from.as_str()))
+            .unwrap_or(0)
+    };
+    let mut filed = Vec::new();
     for request in incidents()? {
-        node.notify(&Viewer::Operator, request).await?;
+        let at = host_of(&request.from);
+        let detail = nodes[at].node.notify(&Viewer::Operator, request).await?;
+        filed.push(detail.envelope);
     }
-    Ok((node, logins))
+    deliver_all(&nodes).await?;
+    // Replies travel back the same way, with receipts.
+    let replies: [(usize, &str, ReplyKind, &str); 3] = [
+        (
+            0,
+            "meridian-abuse",
+            ReplyKind::ActionTaken,
+            "The hosts behind 198.51.100.23 were customer VPSs; they are suspended.",
+        ),
+        (
+            0,
+            "cert-aurelia",
+            ReplyKind::Acknowledgement,
+            "Received; we are checking our side of the grid.",
+        ),
+        (
+            4,
+            "ncsc-borealis",
+            ReplyKind::RequestForInformation,
+            "Please send the full packet captures for the window you name.",
+        ),
+    ];
+    for (index, from, kind, text) in replies {
+        let Some(notification) = filed.get(index) else {
+            continue;
+        };
+        let from = PartyId::parse(from)?;
+        nodes[host_of(&from)]
+            .node
+            .reply(
+                &Viewer::Operator,
+                &notification.id(),
+                Some(from),
+                Reply {
+                    kind,
+                    text: text.to_owned(),
+                    reason: None,
+                    evidence: None,
+                },
+            )
+            .await?;
+    }
+    deliver_all(&nodes).await?;
+    for n in &nodes {
+        n.node.submit_to_witnesses().await?;
+    }
+    Ok((nodes, logins))
+}
+
+/// Runs every node's outbox until nothing is due.
+async fn deliver_all(nodes: &[DemoNode]) -> anyhow::Result<()> {
+    for _ in 0..10 {
+        let mut attempted = 0;
+        for n in nodes {
+            attempted += n.node.deliver_due().await?;
+        }
+        if attempted == 0 {
+            break;
+        }
+    }
+    Ok(())
 }
 
 fn pid(id: &str) -> anyhow::Result<PartyId> {

@@ -1,5 +1,6 @@
 //! Command-line definitions and dispatch.
 
+mod bench;
 mod demo;
 mod init;
 mod log;
@@ -57,6 +58,9 @@ pub enum Command {
     Party(party::PartyCommand),
     /// Sign and store a notification.
     Notify(Box<notify::NotifyArgs>),
+    /// File and deliver N notifications to a peer, timed (bench/federation.sh).
+    #[command(hide = true)]
+    BenchDeliver(bench::BenchArgs),
     /// Answer a notification (as one of its recipients).
     Reply(Box<reply::ReplyArgs>),
     /// Deliveries of sent envelopes and their states.
@@ -100,6 +104,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Party(cmd) => party::run(cmd).await,
         Command::Notify(args) => notify::run(*args).await,
         Command::Reply(args) => reply::run(*args).await,
+        Command::BenchDeliver(args) => bench::run(args).await,
         Command::Outbox(args) => outbox::outbox(args).await,
         Command::Receipt(args) => outbox::receipt(args).await,
         Command::List(cmd) => show::list(cmd).await,

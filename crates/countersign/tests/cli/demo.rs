@@ -40,6 +40,30 @@ fn demo_seeds_every_evidence_level() {
             "none"
         ]
     );
+    // Three nodes: everything delivered with receipts, replies included,
+    // and each node's log cosigned by the other two.
+    for node in ["", "peers/borealis", "peers/meridian"] {
+        let d = dir.join(node);
+        let d = d.to_str().unwrap();
+        let outbox = run(&["outbox", "--data", d, "--json"]).ok().json();
+        let rows = outbox.as_array().unwrap();
+        assert!(!rows.is_empty(), "{node}: nothing sent");
+        assert!(
+            rows.iter()
+                .all(|r| r["state"] == "delivered" && r["receipt"].is_string()),
+            "{node}: {outbox}"
+        );
+        let cosigs = run(&["log", "cosignatures", "--data", d, "--json"])
+            .ok()
+            .json();
+        assert_eq!(cosigs.as_array().unwrap().len(), 2, "{node}: {cosigs}");
+    }
+    let borealis = dir.join("peers/borealis");
+    let outbox = run(&["outbox", "--data", borealis.to_str().unwrap(), "--json"])
+        .ok()
+        .json();
+    // Two notifications to Aurelia (one also to Meridian) and a reply.
+    assert_eq!(outbox.as_array().unwrap().len(), 4, "{outbox}");
 }
 
 #[test]

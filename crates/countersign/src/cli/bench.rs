@@ -1,0 +1,139 @@
+//! `countersign bench-deliver` (hidden): files N notifications on this
+//! node and delivers them to a peer over HTTP, timing both, for
+//! `bench/federation.sh`. A program, not a test: it prints numbers.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use clap::Args;
+use countersign_core::ids::PartyId;
+use countersign_core::net::NetworkScope;
+use countersign_core::notification::{Notification, RequestedAction, Severity};
+use countersign_core::taxonomy::Category;
+use countersign_core::tlp::Tlp;
+use countersign_node::access::Viewer;
+use countersign_node::notify::NotifyRequest;
+use countersign_node::now;
+use countersign_store::{DeliveryFilter, DeliveryState};
+
+use super::DataArg;
+
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    #[command(flatten)]
+    pub data: DataArg,
+    /// The recipient (its entry names its endpoint).
+    #[arg(long, value_parser = PartyId::parse)]
+    pub to: PartyId,
+    #[arg(long, default_value_t = 10_000)]
+    pub count: usize,
+    /// Notifications filed at once.
+    #[arg(long, default_value_t = 256)]
+    pub concurrency: usize,
+}
+
+pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    let node = args.data.open().await?;
+    node.set_transport(Arc::new(
+        countersign_web::client::HttpTransport::new().map_err(anyhow::Error::msg)?,
+    ));
+    let from = node.config().default_party.clone();
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut filed = 0usize;
+    while filed < args.count {
+        while tasks.len() < args.concurrency && filed < args.count {
+            let (node, from, to) = (node.clone(), from.clone(), args.to.clone());
+            let i = filed;
+            tasks.spawn(async move {
+                let start = now();
+                let notification = Notification {
+                    title: format!("bench notification {i}"),
+                    summary: String::new(),
+                    category: Category::parse("other/undetermined")?,
+                    sectors: vec![],
+                    observed: None,
+                    origin: NetworkScope::default(),
+                    targets: NetworkScope::default(),
+                    requested_actions: vec![RequestedAction::Investigate],
+                    severity: Severity::Low,
+                    ack_by: start.plus_hours(24),
+                    reply_by: start.plus_hours(72),
+                    evidence: None,
+                };
+                node.notify(
+                    &Viewer::Operator,
+                    NotifyRequest {
+                        from,
+                        to: vec![to],
+                        tlp: Tlp::Green,
+                        refs: vec![],
+                        notification,
+                        attachments: vec![],
+                    },
+                )
+                .await?;
+                anyhow::Ok(())
+            });
+            filed += 1;
+        }
+        if let Some(done) = tasks.join_next().await {
+            done??;
+        }
+    }
+    while let Some(done) = tasks.join_next().await {
+        done??;
+    }
+    let signed = started.elapsed();
+    let delivering = Instant::now();
+    loop {
+        let attempted = node.deliver_due().await?;
+        let queued = node
+            .list_deliveries(&DeliveryFilter {
+                state: Some(DeliveryState::Queued),
+                limit: 1,
+                ..Default::default()
+            })
+            .await?;
+        if queued.is_empty() {
+            break;
+        }
+        if attempted == 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+    let delivered_in = delivering.elapsed();
+    let total = started.elapsed();
+    let failed = node
+        .list_deliveries(&DeliveryFilter {
+            state: Some(DeliveryState::Failed),
+            limit: 10,
+            ..Default::default()
+        })
+        .await?;
+    let n = args.count as f64;
+    println!(
+        "filed (signed, stored, logged) {} notifications in {:.2} s: {:.0}/s",
+        args.count,
+        signed.as_secs_f64(),
+        n / signed.as_secs_f64()
+    );
+    println!(
+        "delivered (receiver verified, stored, logged, countersigned; receipt verified, stored, logged) in {:.2} s: {:.0}/s",
+        delivered_in.as_secs_f64(),
+        n / delivered_in.as_secs_f64()
+    );
+    println!(
+        "end to end: {:.2} s, {:.0} notifications/s",
+        total.as_secs_f64(),
+        n / total.as_secs_f64()
+    );
+    if !failed.is_empty() {
+        anyhow::bail!(
+            "{} deliveries failed, e.g. {:?}",
+            failed.len(),
+            failed[0].last_error
+        );
+    }
+    Ok(())
+}
