@@ -133,11 +133,19 @@ fn demo_evidence_passes_stix2_validator() {
         if let Some(u) = line.strip_prefix("open ") {
             url = Some(u.trim().trim_end_matches('/').to_owned());
         }
-        if let Some((user, password)) = line
+        // `login: USER / PASSWORD  (URL of the node that hosts USER)`
+        if let Some((user, rest)) = line
             .strip_prefix("login: ")
             .and_then(|l| l.split_once(" / "))
         {
-            logins.push((user.to_owned(), password.to_owned()));
+            let mut parts = rest.split_whitespace();
+            let password = parts.next().unwrap_or_default().to_owned();
+            let node = parts.next().map(|u| {
+                u.trim_matches(|c| c == '(' || c == ')')
+                    .trim_end_matches('/')
+                    .to_owned()
+            });
+            logins.push((user.to_owned(), password, node));
         }
         if line.starts_with("(Ctrl-C") {
             break;
@@ -148,10 +156,11 @@ fn demo_evidence_passes_stix2_validator() {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../web/tests/interop/taxii_walk.py");
     let python = std::path::PathBuf::from(venv).join("bin/python");
     let mut failures = Vec::new();
-    for (user, password) in &logins {
+    for (user, password, node) in &logins {
+        let base = node.as_ref().unwrap_or(&url);
         let out = Command::new(&python)
             .arg(&script)
-            .args([&url, user, password, "validate-only"])
+            .args([base, user, password, "validate-only"])
             .output()
             .unwrap();
         eprintln!("{user}: {}", String::from_utf8_lossy(&out.stdout).trim());
