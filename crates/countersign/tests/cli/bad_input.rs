@@ -62,20 +62,7 @@ fn init_refuses_bad_ids_and_reinit() {
 #[test]
 fn notify_bad_input_writes_nothing() {
     let tmp = tempfile::tempdir().unwrap();
-    let a = init(tmp.path(), "cert-a");
-    let b = init(tmp.path(), "cert-b");
-    let entry = tmp.path().join("b.json");
-    run(&[
-        "party",
-        "export",
-        "--data",
-        &b,
-        "cert-b",
-        "--out",
-        entry.to_str().unwrap(),
-    ])
-    .ok();
-    run(&["party", "import", "--data", &a, entry.to_str().unwrap()]).ok();
+    let (a, _b) = init_pair(tmp.path(), "cert-a", "cert-b");
     let log = write(tmp.path(), "a.log", "some log line\n");
     let notify = |extra: &[&str]| -> Vec<String> {
         let mut v: Vec<String> = [
@@ -314,20 +301,7 @@ fn import_and_add_refuse_forged_or_malformed_entries() {
 #[test]
 fn verify_rejects_tampering_wrong_keys_and_expired_keys() {
     let tmp = tempfile::tempdir().unwrap();
-    let a = init(tmp.path(), "cert-a");
-    let b = init(tmp.path(), "cert-b");
-    let b_entry = tmp.path().join("b.json");
-    run(&[
-        "party",
-        "export",
-        "--data",
-        &b,
-        "cert-b",
-        "--out",
-        b_entry.to_str().unwrap(),
-    ])
-    .ok();
-    run(&["party", "import", "--data", &a, b_entry.to_str().unwrap()]).ok();
+    let (a, b) = init_pair(tmp.path(), "cert-a", "cert-b");
     let id = run(&[
         "notify",
         "--data",

@@ -75,6 +75,18 @@ pub fn init(tmp: &Path, party: &str) -> String {
     dir_s
 }
 
+/// Two initialised nodes, the second's signed entry imported by the first
+/// (so the first can notify the second). Returns both data directories.
+pub fn init_pair(tmp: &Path, first: &str, second: &str) -> (String, String) {
+    let a = init(tmp, first);
+    let b = init(tmp, second);
+    let entry = tmp.join(format!("{second}.json"));
+    let entry = entry.to_str().unwrap();
+    run(&["party", "export", "--data", &b, second, "--out", entry]).ok();
+    run(&["party", "import", "--data", &a, entry]).ok();
+    (a, b)
+}
+
 /// The notification count as `list notifications --json` reports it.
 pub fn count(dir: &str) -> usize {
     run(&["list", "notifications", "--data", dir, "--json"])

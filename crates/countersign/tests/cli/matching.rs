@@ -27,20 +27,7 @@ fn observed_bundle() -> String {
 #[test]
 fn finds_the_indicator_in_local_observations_and_writes_valid_sightings() {
     let tmp = tempfile::tempdir().unwrap();
-    let a = init(tmp.path(), "cert-a");
-    let b = init(tmp.path(), "cert-b");
-    let entry = tmp.path().join("b.json");
-    run(&[
-        "party",
-        "export",
-        "--data",
-        &b,
-        "cert-b",
-        "--out",
-        entry.to_str().unwrap(),
-    ])
-    .ok();
-    run(&["party", "import", "--data", &a, entry.to_str().unwrap()]).ok();
+    let (a, _b) = init_pair(tmp.path(), "cert-a", "cert-b");
     let evidence = write(tmp.path(), "evidence.json", &evidence_bundle());
     let id = run(&[
         "notify",
