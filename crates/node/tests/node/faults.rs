@@ -4,8 +4,7 @@
 use super::fixtures::*;
 use async_trait::async_trait;
 use countersign_core::access::Role;
-use countersign_core::ids::{EnvelopeId, PartyId, Sha256Hex};
-use countersign_core::time::Timestamp;
+use countersign_core::ids::Sha256Hex;
 use countersign_core::tlp::Tlp;
 use countersign_node::access::Viewer;
 use countersign_node::notify::AttachmentInput;
@@ -46,64 +45,6 @@ impl BlobStore for FlakyBlobs {
     }
     fn max_size(&self) -> u64 {
         self.inner.max_size()
-    }
-}
-
-/// A store whose envelope insert fails.
-struct FailingInsert {
-    inner: Arc<dyn Store>,
-}
-
-super::fixtures::forward_log_store!(FailingInsert);
-
-#[async_trait]
-impl Store for FailingInsert {
-    async fn put_party(&self, party: &StoredParty, replace: bool) -> Result<()> {
-        self.inner.put_party(party, replace).await
-    }
-    async fn get_party(&self, id: &PartyId) -> Result<Option<StoredParty>> {
-        self.inner.get_party(id).await
-    }
-    async fn list_parties(&self) -> Result<Vec<StoredParty>> {
-        self.inner.list_parties().await
-    }
-    async fn insert_envelope(&self, _: &NewEnvelope) -> Result<()> {
-        Err(StoreError::backend("injected database failure"))
-    }
-    async fn get_envelope(&self, id: &EnvelopeId) -> Result<Option<StoredEnvelope>> {
-        self.inner.get_envelope(id).await
-    }
-    async fn list_notifications(
-        &self,
-        f: &NotificationFilter,
-        p: &PageRequest,
-    ) -> Result<Page<NotificationRow>> {
-        self.inner.list_notifications(f, p).await
-    }
-    async fn get_notification(&self, id: &EnvelopeId) -> Result<Option<NotificationRow>> {
-        self.inner.get_notification(id).await
-    }
-    async fn create_user(&self, user: &NewUser) -> Result<User> {
-        self.inner.create_user(user).await
-    }
-    async fn get_user_by_name(&self, username: &str) -> Result<Option<User>> {
-        self.inner.get_user_by_name(username).await
-    }
-    async fn list_users(&self) -> Result<Vec<User>> {
-        self.inner.list_users().await
-    }
-    async fn create_token(&self, token: &NewToken) -> Result<()> {
-        self.inner.create_token(token).await
-    }
-    async fn user_for_token(
-        &self,
-        h: &Sha256Hex,
-        now: Timestamp,
-    ) -> Result<Option<(User, TokenKind)>> {
-        self.inner.user_for_token(h, now).await
-    }
-    async fn delete_token(&self, h: &Sha256Hex) -> Result<()> {
-        self.inner.delete_token(h).await
     }
 }
 
@@ -197,9 +138,7 @@ async fn a_failing_database_write_removes_the_new_blobs_but_not_old_ones() {
     let node = Node::with_backends(
         base.data_dir().clone(),
         base.config().clone(),
-        Arc::new(FailingInsert {
-            inner: base.store().clone(),
-        }),
+        Arc::new(Flaky::inserts_only(base.store().clone())),
         base.blobs().clone(),
     )
     .unwrap();

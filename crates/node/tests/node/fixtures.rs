@@ -1,5 +1,6 @@
 //! Test nodes and notifications.
 
+use async_trait::async_trait;
 use countersign_core::access::Role;
 use countersign_core::ids::EnvelopeId;
 use countersign_core::ids::PartyId;
@@ -12,11 +13,14 @@ use countersign_node::datadir::{DataDir, NodeConfig};
 use countersign_node::log::leaf_data;
 use countersign_node::notify::NotifyRequest;
 use countersign_node::{InitOptions, Node, now};
+use countersign_store::*;
 use countersign_tlog::merkle::{MemoryTree, leaf_hash, root_at, verify_consistency};
 use countersign_tlog::tile::{
     Bundle, Tile, TileHashReader, decode_bundle_for, read_tile, tiles_for_size,
 };
 use countersign_tlog::{Checkpoint, VerifierKey};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub fn pid(s: &str) -> PartyId {
     PartyId::parse(s).unwrap()
@@ -97,79 +101,160 @@ pub fn request(from: &str, to: &str, tlp: Tlp, title: &str) -> NotifyRequest {
     }
 }
 
-/// Implements `LogStore` for a wrapper struct with an `inner: Arc<dyn
-/// Store>` field by forwarding every call, for wrappers that only change
-/// `Store` methods.
-macro_rules! forward_log_store {
-    ($t:ty) => {
-        #[async_trait::async_trait]
-        impl countersign_store::LogStore for $t {
-            async fn log_state(&self) -> countersign_store::Result<countersign_store::LogState> {
-                self.inner.log_state().await
-            }
-            async fn log_pending(
-                &self,
-                limit: usize,
-            ) -> countersign_store::Result<Vec<countersign_core::ids::EnvelopeId>> {
-                self.inner.log_pending(limit).await
-            }
-            async fn log_commit(
-                &self,
-                batch: &countersign_store::LogBatch,
-            ) -> countersign_store::Result<()> {
-                self.inner.log_commit(batch).await
-            }
-            async fn log_tiles(
-                &self,
-                paths: &[String],
-            ) -> countersign_store::Result<Vec<Option<countersign_store::StoredTile>>> {
-                self.inner.log_tiles(paths).await
-            }
-            async fn log_publish(
-                &self,
-                cp: &countersign_store::PublishedCheckpoint,
-            ) -> countersign_store::Result<bool> {
-                self.inner.log_publish(cp).await
-            }
-            async fn log_checkpoint(
-                &self,
-            ) -> countersign_store::Result<Option<countersign_store::PublishedCheckpoint>> {
-                self.inner.log_checkpoint().await
-            }
-            async fn log_index(
-                &self,
-                id: &countersign_core::ids::EnvelopeId,
-            ) -> countersign_store::Result<Option<u64>> {
-                self.inner.log_index(id).await
-            }
-            async fn witness_latest(
-                &self,
-                origin: &str,
-            ) -> countersign_store::Result<Option<countersign_store::WitnessedCheckpoint>> {
-                self.inner.witness_latest(origin).await
-            }
-            async fn witness_update(
-                &self,
-                expected: Option<(u64, countersign_store::Hash)>,
-                new: &countersign_store::WitnessedCheckpoint,
-            ) -> countersign_store::Result<()> {
-                self.inner.witness_update(expected, new).await
-            }
-            async fn add_split_view(
-                &self,
-                view: &countersign_store::SplitView,
-            ) -> countersign_store::Result<bool> {
-                self.inner.add_split_view(view).await
-            }
-            async fn list_split_views(
-                &self,
-            ) -> countersign_store::Result<Vec<countersign_store::SplitView>> {
-                self.inner.list_split_views().await
-            }
-        }
-    };
+/// A store that fails on purpose, in the style of Sunlight's test
+/// backends: writes number `from .. from + count` (counting from 1) fail,
+/// either without persisting or after persisting (`persist`). The writes
+/// counted are envelope inserts, log batch commits and checkpoint
+/// publications, or envelope inserts only (`inserts_only`).
+pub struct Flaky {
+    inner: Arc<dyn Store>,
+    from: usize,
+    count: usize,
+    persist: bool,
+    pub writes: AtomicUsize,
+    inserts_only: bool,
 }
-pub(crate) use forward_log_store;
+
+impl Flaky {
+    pub fn new(inner: Arc<dyn Store>, from: usize, count: usize, persist: bool) -> Self {
+        Flaky {
+            inner,
+            from,
+            count,
+            persist,
+            writes: AtomicUsize::new(0),
+            inserts_only: false,
+        }
+    }
+
+    /// Every envelope insert fails and persists nothing; the log's own
+    /// writes go through.
+    pub fn inserts_only(inner: Arc<dyn Store>) -> Self {
+        Flaky {
+            inserts_only: true,
+            ..Flaky::new(inner, 1, usize::MAX, false)
+        }
+    }
+
+    fn log_write_fails(&self) -> bool {
+        !self.inserts_only && self.fails()
+    }
+
+    fn fails(&self) -> bool {
+        let n = self.writes.fetch_add(1, Ordering::SeqCst) + 1;
+        n >= self.from && n < self.from.saturating_add(self.count)
+    }
+}
+
+fn injected<T>() -> Result<T> {
+    Err(StoreError::backend("injected write failure"))
+}
+
+#[async_trait]
+impl LogStore for Flaky {
+    async fn log_state(&self) -> Result<LogState> {
+        self.inner.log_state().await
+    }
+    async fn log_pending(&self, limit: usize) -> Result<Vec<EnvelopeId>> {
+        self.inner.log_pending(limit).await
+    }
+    async fn log_commit(&self, batch: &LogBatch) -> Result<()> {
+        if self.log_write_fails() {
+            if self.persist {
+                self.inner.log_commit(batch).await?;
+            }
+            return injected();
+        }
+        self.inner.log_commit(batch).await
+    }
+    async fn log_tiles(&self, paths: &[String]) -> Result<Vec<Option<StoredTile>>> {
+        self.inner.log_tiles(paths).await
+    }
+    async fn log_publish(&self, cp: &PublishedCheckpoint) -> Result<bool> {
+        if self.log_write_fails() {
+            if self.persist {
+                self.inner.log_publish(cp).await?;
+            }
+            return injected();
+        }
+        self.inner.log_publish(cp).await
+    }
+    async fn log_checkpoint(&self) -> Result<Option<PublishedCheckpoint>> {
+        self.inner.log_checkpoint().await
+    }
+    async fn log_index(&self, id: &EnvelopeId) -> Result<Option<u64>> {
+        self.inner.log_index(id).await
+    }
+    async fn witness_latest(&self, origin: &str) -> Result<Option<WitnessedCheckpoint>> {
+        self.inner.witness_latest(origin).await
+    }
+    async fn witness_update(&self, e: Option<(u64, Hash)>, n: &WitnessedCheckpoint) -> Result<()> {
+        self.inner.witness_update(e, n).await
+    }
+    async fn add_split_view(&self, v: &SplitView) -> Result<bool> {
+        self.inner.add_split_view(v).await
+    }
+    async fn list_split_views(&self) -> Result<Vec<SplitView>> {
+        self.inner.list_split_views().await
+    }
+}
+
+#[async_trait]
+impl Store for Flaky {
+    async fn put_party(&self, party: &StoredParty, replace: bool) -> Result<()> {
+        self.inner.put_party(party, replace).await
+    }
+    async fn get_party(&self, id: &countersign_core::ids::PartyId) -> Result<Option<StoredParty>> {
+        self.inner.get_party(id).await
+    }
+    async fn list_parties(&self) -> Result<Vec<StoredParty>> {
+        self.inner.list_parties().await
+    }
+    async fn insert_envelope(&self, e: &NewEnvelope) -> Result<()> {
+        if self.fails() {
+            if self.persist {
+                self.inner.insert_envelope(e).await?;
+            }
+            return injected();
+        }
+        self.inner.insert_envelope(e).await
+    }
+    async fn get_envelope(&self, id: &EnvelopeId) -> Result<Option<StoredEnvelope>> {
+        self.inner.get_envelope(id).await
+    }
+    async fn list_notifications(
+        &self,
+        f: &NotificationFilter,
+        p: &PageRequest,
+    ) -> Result<Page<NotificationRow>> {
+        self.inner.list_notifications(f, p).await
+    }
+    async fn get_notification(&self, id: &EnvelopeId) -> Result<Option<NotificationRow>> {
+        self.inner.get_notification(id).await
+    }
+    async fn create_user(&self, user: &NewUser) -> Result<User> {
+        self.inner.create_user(user).await
+    }
+    async fn get_user_by_name(&self, username: &str) -> Result<Option<User>> {
+        self.inner.get_user_by_name(username).await
+    }
+    async fn list_users(&self) -> Result<Vec<User>> {
+        self.inner.list_users().await
+    }
+    async fn create_token(&self, token: &NewToken) -> Result<()> {
+        self.inner.create_token(token).await
+    }
+    async fn user_for_token(
+        &self,
+        h: &countersign_core::ids::Sha256Hex,
+        now: countersign_core::time::Timestamp,
+    ) -> Result<Option<(User, TokenKind)>> {
+        self.inner.user_for_token(h, now).await
+    }
+    async fn delete_token(&self, h: &countersign_core::ids::Sha256Hex) -> Result<()> {
+        self.inner.delete_token(h).await
+    }
+}
 
 /// A node on a fresh data directory at `root`, hosting cert-a and cert-b,
 /// without users (no password hashing: fast enough to make hundreds).

@@ -11,10 +11,9 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
 use super::fixtures::*;
-use async_trait::async_trait;
 use countersign_core::ids::EnvelopeId;
 use countersign_core::tlp::Tlp;
 use countersign_node::Node;
@@ -23,132 +22,6 @@ use countersign_node::datadir::DataDir;
 use countersign_node::log::leaf_data;
 use countersign_store::*;
 use countersign_tlog::{Checkpoint, VerifierKey};
-
-/// Fails writes number `from .. from + count` (counting from 1).
-struct Flaky {
-    inner: Arc<dyn Store>,
-    from: usize,
-    count: usize,
-    persist: bool,
-    writes: AtomicUsize,
-}
-
-impl Flaky {
-    fn fails(&self) -> bool {
-        let n = self.writes.fetch_add(1, Ordering::SeqCst) + 1;
-        n >= self.from && n < self.from + self.count
-    }
-}
-
-fn injected<T>() -> Result<T> {
-    Err(StoreError::backend("injected write failure"))
-}
-
-#[async_trait]
-impl LogStore for Flaky {
-    async fn log_state(&self) -> Result<LogState> {
-        self.inner.log_state().await
-    }
-    async fn log_pending(&self, limit: usize) -> Result<Vec<EnvelopeId>> {
-        self.inner.log_pending(limit).await
-    }
-    async fn log_commit(&self, batch: &LogBatch) -> Result<()> {
-        if self.fails() {
-            if self.persist {
-                self.inner.log_commit(batch).await?;
-            }
-            return injected();
-        }
-        self.inner.log_commit(batch).await
-    }
-    async fn log_tiles(&self, paths: &[String]) -> Result<Vec<Option<StoredTile>>> {
-        self.inner.log_tiles(paths).await
-    }
-    async fn log_publish(&self, cp: &PublishedCheckpoint) -> Result<bool> {
-        if self.fails() {
-            if self.persist {
-                self.inner.log_publish(cp).await?;
-            }
-            return injected();
-        }
-        self.inner.log_publish(cp).await
-    }
-    async fn log_checkpoint(&self) -> Result<Option<PublishedCheckpoint>> {
-        self.inner.log_checkpoint().await
-    }
-    async fn log_index(&self, id: &EnvelopeId) -> Result<Option<u64>> {
-        self.inner.log_index(id).await
-    }
-    async fn witness_latest(&self, origin: &str) -> Result<Option<WitnessedCheckpoint>> {
-        self.inner.witness_latest(origin).await
-    }
-    async fn witness_update(&self, e: Option<(u64, Hash)>, n: &WitnessedCheckpoint) -> Result<()> {
-        self.inner.witness_update(e, n).await
-    }
-    async fn add_split_view(&self, v: &SplitView) -> Result<bool> {
-        self.inner.add_split_view(v).await
-    }
-    async fn list_split_views(&self) -> Result<Vec<SplitView>> {
-        self.inner.list_split_views().await
-    }
-}
-
-#[async_trait]
-impl Store for Flaky {
-    async fn put_party(&self, party: &StoredParty, replace: bool) -> Result<()> {
-        self.inner.put_party(party, replace).await
-    }
-    async fn get_party(&self, id: &countersign_core::ids::PartyId) -> Result<Option<StoredParty>> {
-        self.inner.get_party(id).await
-    }
-    async fn list_parties(&self) -> Result<Vec<StoredParty>> {
-        self.inner.list_parties().await
-    }
-    async fn insert_envelope(&self, e: &NewEnvelope) -> Result<()> {
-        if self.fails() {
-            if self.persist {
-                self.inner.insert_envelope(e).await?;
-            }
-            return injected();
-        }
-        self.inner.insert_envelope(e).await
-    }
-    async fn get_envelope(&self, id: &EnvelopeId) -> Result<Option<StoredEnvelope>> {
-        self.inner.get_envelope(id).await
-    }
-    async fn list_notifications(
-        &self,
-        f: &NotificationFilter,
-        p: &PageRequest,
-    ) -> Result<Page<NotificationRow>> {
-        self.inner.list_notifications(f, p).await
-    }
-    async fn get_notification(&self, id: &EnvelopeId) -> Result<Option<NotificationRow>> {
-        self.inner.get_notification(id).await
-    }
-    async fn create_user(&self, user: &NewUser) -> Result<User> {
-        self.inner.create_user(user).await
-    }
-    async fn get_user_by_name(&self, username: &str) -> Result<Option<User>> {
-        self.inner.get_user_by_name(username).await
-    }
-    async fn list_users(&self) -> Result<Vec<User>> {
-        self.inner.list_users().await
-    }
-    async fn create_token(&self, token: &NewToken) -> Result<()> {
-        self.inner.create_token(token).await
-    }
-    async fn user_for_token(
-        &self,
-        h: &countersign_core::ids::Sha256Hex,
-        now: countersign_core::time::Timestamp,
-    ) -> Result<Option<(User, TokenKind)>> {
-        self.inner.user_for_token(h, now).await
-    }
-    async fn delete_token(&self, h: &countersign_core::ids::Sha256Hex) -> Result<()> {
-        self.inner.delete_token(h).await
-    }
-}
 
 /// What the steps were told succeeded.
 #[derive(Default)]
@@ -238,13 +111,7 @@ async fn scenario(from: usize, count: usize, persist: bool) -> (usize, usize) {
     })
     .await;
     let vkey = base.log_vkey();
-    let flaky = Arc::new(Flaky {
-        inner: base.store().clone(),
-        from,
-        count,
-        persist,
-        writes: AtomicUsize::new(0),
-    });
+    let flaky = Arc::new(Flaky::new(base.store().clone(), from, count, persist));
     let node = Node::with_backends(
         base.data_dir().clone(),
         base.config().clone(),
