@@ -31,6 +31,29 @@ if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.peers" 2>/dev/null)" != "$PEE
 fi
 export COUNTERSIGN_INTEROP_VENV="$VENV"
 
+# Browser tests: playwright-core (pinned in browser/package-lock.json) drives
+# Debian's Chromium; Playwright's own browser download is never used.
+CHROMIUM=/usr/bin/chromium
+if [ ! -x "$CHROMIUM" ]; then
+  echo "== installing Debian's chromium for the browser tests" >&2
+  command -v apt-get >/dev/null || fail "$CHROMIUM is missing and there is no apt-get: install Debian's chromium package"
+  { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; } >&2 ||
+    fail "$CHROMIUM is missing and 'apt-get install -y chromium' failed (run it as root)"
+  [ -x "$CHROMIUM" ] || fail "apt-get installed chromium but $CHROMIUM is still missing"
+fi
+command -v node >/dev/null && command -v npm >/dev/null ||
+  fail "node and npm are missing: the browser tests need Node.js 20 or newer (apt-get install nodejs npm)"
+[ "$(node -p 'process.versions.node.split(".")[0]')" -ge 20 ] ||
+  fail "node $(node --version) is too old: playwright-core needs Node.js 20 or newer"
+LOCK_SUM="$(sha256sum browser/package-lock.json | cut -d' ' -f1)"
+if [ ! -d browser/node_modules/playwright-core ] || [ "$(cat browser/node_modules/.lock-sha256 2>/dev/null)" != "$LOCK_SUM" ]; then
+  echo "== installing playwright-core into browser/node_modules (npm ci)" >&2
+  (cd browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund) ||
+    fail "npm ci in browser/ failed: the browser tests need playwright-core from the npm registry"
+  echo "$LOCK_SUM" > browser/node_modules/.lock-sha256
+fi
+export COUNTERSIGN_CHROMIUM="$CHROMIUM"
+
 echo "== format" >&2
 cargo fmt --all -- --check || fail "code is not formatted: run cargo fmt --all"
 echo "== clippy" >&2

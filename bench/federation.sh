@@ -8,11 +8,16 @@
 # receiver's earlier checkpoints from its tiles) and stores and logs it.
 # A program, not a test: it prints numbers.
 #   BENCH_COUNT=10000 (default)  BENCH_SKIP_BUILD=1 uses the binary as it is.
+#   BENCH_BIN=path runs another build (e.g. a saved baseline) instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 COUNT="${BENCH_COUNT:-10000}"
-[ -n "${BENCH_SKIP_BUILD:-}" ] || cargo build --release --locked -p countersign >&2
-BIN="$PWD/target/release/countersign"
+if [ -n "${BENCH_BIN:-}" ]; then
+  BIN="$BENCH_BIN"
+else
+  [ -n "${BENCH_SKIP_BUILD:-}" ] || cargo build --release --locked -p countersign >&2
+  BIN="$PWD/target/release/countersign"
+fi
 WORK="$(mktemp -d)"
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
@@ -34,5 +39,18 @@ for _ in $(seq 100); do
   sleep 0.05
 done
 
-echo "countersign federation benchmark: $COUNT notifications, $(nproc) cores"
-"$BIN" bench-deliver --data "$WORK/a" --to bench-receiver --count "$COUNT"
+# CPU seconds (user + system) of a process, from /proc (clock ticks).
+cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$1/stat"; }
+
+echo "countersign federation benchmark: $COUNT notifications, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+RECV_BEFORE="$(cpu_of "${PIDS[0]}")"
+SENDER_CPU="$WORK/sender.cpu"
+/usr/bin/env time -f "%U %S" -o "$SENDER_CPU" \
+  "$BIN" bench-deliver --data "$WORK/a" --to bench-receiver --count "$COUNT"
+RECV_AFTER="$(cpu_of "${PIDS[0]}")"
+# CPU per notification, both processes: less sensitive than the rates to
+# what else the (shared) machine runs.
+read -r SU SS <"$SENDER_CPU"
+awk -v su="$SU" -v ss="$SS" -v rb="$RECV_BEFORE" -v ra="$RECV_AFTER" -v n="$COUNT" 'BEGIN {
+  s = su + ss; r = ra - rb;
+  printf "cpu: sender %.2f s, receiver %.2f s, %.0f us per notification end to end\n", s, r, (s + r) * 1e6 / n }'

@@ -2,7 +2,11 @@
 taxii2-client 2.3.0 code and the same data against countersign and
 medallion 3.0.0. Prints times and ratios.
 
-Usage: taxii_client.py OURS_URL OURS_TOKEN MEDALLION_URL MEDALLION_USER MEDALLION_PASSWORD
+Usage: taxii_client.py OURS_URL OURS_TOKEN OURS_USER OURS_PASSWORD MEDALLION_URL MEDALLION_USER MEDALLION_PASSWORD
+
+MEDALLION_URL "-" runs countersign alone (quick runs while tuning).
+Also measures authenticated GETs per second on countersign, HTTP Basic
+(argon2id, then the verification cache) against a bearer token.
 """
 
 import json
@@ -66,13 +70,26 @@ def page(collection, per_page=1000):
     return time.perf_counter() - t, first, count
 
 
+def auth_rate(url, auth, seconds=2.0):
+    """Authenticated GETs of the collections list per second, one
+    keep-alive connection, for about `seconds`."""
+    session = requests.Session()
+    headers = {"Accept": "application/taxii+json;version=2.1"}
+    n, t = 0, time.perf_counter()
+    while time.perf_counter() - t < seconds:
+        r = session.get(url + "/taxii2/api/collections/", auth=auth, headers=headers)
+        assert r.status_code == 200, r.status_code
+        n += 1
+    return n / (time.perf_counter() - t)
+
+
 def collections(url, **auth):
     root = ApiRoot(url, **auth)
     return {c.title: c for c in root.collections}, root
 
 
 def main():
-    ours_url, token, med_url, med_user, med_password = sys.argv[1:6]
+    ours_url, token, user, password, med_url, med_user, med_password = sys.argv[1:8]
     data = indicators(BATCHES * BATCH)
 
     ours, _ = collections(ours_url + "/taxii2/api/", auth=Bearer(token))
@@ -80,6 +97,21 @@ def main():
     o_post, o_batches = post(green, data)
     o_page, o_first, o_count = page(green)
     assert o_count == len(data), o_count
+    basic_rate = auth_rate(ours_url, requests.auth.HTTPBasicAuth(user, password))
+    bearer_rate = auth_rate(ours_url, Bearer(token))
+
+    def fmt(times):
+        return ", ".join("%.3f" % t for t in times)
+
+    n = len(data)
+    print("TAXII 2.1 benchmark: taxii2-client 2.3.0, indicators, 1,000 per request/page")
+    print("POST %d in %d x %d" % (n, BATCHES, BATCH))
+    print("  countersign  %7.3f s  (batches: %s)" % (o_post, fmt(o_batches)))
+    if med_url == "-":
+        print("GET all, 1,000 per page")
+        print("  countersign  %7.3f s for %d objects (first page %.3f s)" % (o_page, o_count, o_first))
+        ours_only_summary(o_post, o_page, basic_rate, bearer_rate)
+        return
 
     med, _ = collections(med_url + "/api1/", user=med_user, password=med_password)
     m_post, m_batches = post(med["bench-post"], indicators(BATCHES * BATCH))
@@ -93,13 +125,6 @@ def main():
     m_page, m_first, m_count = page(paged)
     assert m_count == MEDALLION_PAGED, m_count
 
-    def fmt(times):
-        return ", ".join("%.3f" % t for t in times)
-
-    n = len(data)
-    print("TAXII 2.1 benchmark: taxii2-client 2.3.0, indicators, 1,000 per request/page")
-    print("POST %d in %d x %d" % (n, BATCHES, BATCH))
-    print("  countersign  %7.3f s  (batches: %s)" % (o_post, fmt(o_batches)))
     print("  medallion    %7.3f s  (batches: %s)" % (m_post, fmt(m_batches)))
     print("  ratio medallion/countersign: %.1fx" % (m_post / o_post))
     print("GET all, 1,000 per page")
@@ -108,6 +133,12 @@ def main():
     print("  medallion first page vs collection size: %s" % ", ".join("%dk %.2f s" % (s // 1000, t) for s, t in curve))
     rate_o, rate_m = o_count / o_page, m_count / m_page
     print("  objects/s: countersign %.0f at 10k, medallion %.0f at 2k; ratio %.0fx" % (rate_o, rate_m, rate_o / rate_m))
+    ours_only_summary(o_post, o_page, basic_rate, bearer_rate)
+
+
+def ours_only_summary(o_post, o_page, basic_rate, bearer_rate):
+    print("authenticated GET /taxii2/api/collections/, one connection")
+    print("  countersign  HTTP Basic %.0f/s, bearer token %.0f/s" % (basic_rate, bearer_rate))
     print("targets: POST <= 0.2 s: %s; paging 10,000 <= 0.5 s: %s" % (
         "met" if o_post <= 0.2 else "MISSED", "met" if o_page <= 0.5 else "MISSED"))
 

@@ -16,16 +16,19 @@
 
 pub mod access;
 pub mod country;
+pub mod deadline;
 pub mod envelope;
 pub mod error;
 pub mod evidence;
 pub mod ids;
 pub mod jcs;
+pub mod lifecycle;
 pub mod net;
 pub mod notification;
 pub mod party;
 pub mod receipt;
 pub mod reply;
+pub mod scorecard;
 pub mod sector;
 pub mod taxonomy;
 pub mod time;

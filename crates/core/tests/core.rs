@@ -6,5 +6,6 @@
 mod core {
     pub mod envelope;
     pub mod jcs;
+    pub mod scorecard;
     pub mod signed_note_vectors;
 }

@@ -6,12 +6,15 @@
 
 mod cli {
     pub mod bad_input;
+    pub mod browser;
     pub mod demo;
     pub mod federation;
     pub mod harness;
     pub mod kill;
     pub mod log;
     pub mod matching;
+    pub mod report;
+    pub mod stix;
     pub mod story;
     pub mod tidy;
 }

@@ -60,6 +60,22 @@ pub struct NodeConfig {
     /// HTTP is for loopback (tests, demos) only.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub allow_insecure_http: bool,
+    /// Seconds between the communication checks `serve` makes (a signed
+    /// ping to every peer party with an endpoint), jittered ±50%; the first
+    /// after one interval. 0 turns them off.
+    #[serde(default = "default_ping_interval")]
+    pub ping_interval_s: u64,
+    /// Default reply deadlines (NIS2 rhythm, protected sectors, per party
+    /// pair): see `countersign_core::deadline`.
+    #[serde(default)]
+    pub deadlines: countersign_core::deadline::DeadlinePolicy,
+}
+
+/// Peers are pinged every 15 minutes unless configured.
+pub const DEFAULT_PING_INTERVAL_S: u64 = 15 * 60;
+
+fn default_ping_interval() -> u64 {
+    DEFAULT_PING_INTERVAL_S
 }
 
 /// Deliveries are given up after a week unless configured.
@@ -95,6 +111,8 @@ impl NodeConfig {
             log_batch_ms: DEFAULT_LOG_BATCH_MS,
             delivery_timeout_s: DEFAULT_DELIVERY_TIMEOUT_S,
             allow_insecure_http: false,
+            ping_interval_s: DEFAULT_PING_INTERVAL_S,
+            deadlines: Default::default(),
         }
     }
 
@@ -149,8 +167,13 @@ impl DataDir {
                 path.display()
             ))
         })?;
-        serde_json::from_str(&text)
-            .map_err(|e| NodeError::invalid(format!("{} is malformed: {e}", path.display())))
+        let config: NodeConfig = serde_json::from_str(&text)
+            .map_err(|e| NodeError::invalid(format!("{} is malformed: {e}", path.display())))?;
+        config
+            .deadlines
+            .check()
+            .map_err(|e| NodeError::invalid(format!("{}: {e}", path.display())))?;
+        Ok(config)
     }
 
     pub fn write_config(&self, config: &NodeConfig) -> Result<()> {

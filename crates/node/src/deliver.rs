@@ -13,7 +13,7 @@
 //! a loop (the server and the demo do); the CLI calls it once.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -68,6 +68,32 @@ pub trait Transport: Send + Sync + 'static {
         envelope: &SignedEnvelope,
         attachments: &BTreeMap<Sha256Hex, Vec<u8>>,
     ) -> std::result::Result<Vec<SignedEnvelope>, TransportError>;
+    /// Posts several envelopes without attachments to `endpoint`'s inbox
+    /// at once; returns one result per envelope, in order, each as
+    /// [`Transport::deliver`] would have returned it. The default posts
+    /// them one by one.
+    async fn deliver_batch(
+        &self,
+        endpoint: &str,
+        envelopes: &[SignedEnvelope],
+    ) -> std::result::Result<
+        Vec<std::result::Result<Vec<SignedEnvelope>, TransportError>>,
+        TransportError,
+    > {
+        let none = BTreeMap::new();
+        let mut out = Vec::with_capacity(envelopes.len());
+        for e in envelopes {
+            out.push(self.deliver(endpoint, e, &none).await);
+        }
+        Ok(out)
+    }
+    /// Posts a `ping` envelope to `endpoint`'s inbox and returns the
+    /// `pong` it answered with, unverified (the caller checks it).
+    async fn ping(
+        &self,
+        endpoint: &str,
+        ping: &SignedEnvelope,
+    ) -> std::result::Result<SignedEnvelope, TransportError>;
     /// Posts a tlog-witness `add-checkpoint` body to the peer's witness;
     /// returns the status and body of its answer.
     async fn add_checkpoint(
@@ -89,8 +115,11 @@ const BACKOFF_BASE_MS: u64 = 500;
 const BACKOFF_CAP_MS: u64 = 5 * 60 * 1000;
 /// Most deliveries attempted at once.
 const BATCH: u32 = 1024;
+/// Most envelopes posted to one peer in one inbox request (the receiver
+/// takes up to 256).
+pub const INBOX_BATCH: usize = 64;
 
-fn now_us() -> i64 {
+pub(crate) fn now_us() -> i64 {
     chrono::Utc::now().timestamp_micros()
 }
 
@@ -165,6 +194,21 @@ enum Attempt {
     Fail(String),
 }
 
+/// A delivery ready for the network.
+struct Remote {
+    endpoint: String,
+    envelope: SignedEnvelope,
+    party: StoredParty,
+    attachments: BTreeMap<Sha256Hex, Vec<u8>>,
+    transport: Arc<dyn Transport>,
+}
+
+/// A delivery after [`Node::prepare`]: settled already, or to be sent.
+enum Prepared {
+    Done(Attempt),
+    Remote(Box<Remote>),
+}
+
 impl Node {
     /// Installs how this node reaches its peers (see [`Transport`]).
     pub fn set_transport(&self, transport: Arc<dyn Transport>) {
@@ -194,17 +238,92 @@ impl Node {
     }
 
     /// Attempts every due delivery once, concurrently; returns how many
-    /// were attempted.
+    /// were attempted. Deliveries to one endpoint of envelopes without
+    /// attachments travel [`INBOX_BATCH`] to a request
+    /// ([`Transport::deliver_batch`]); every receipt is still verified and
+    /// recorded on its own.
     pub async fn deliver_due(&self) -> Result<usize> {
         let due = self
             .federation_store()?
             .deliveries_due(now_us(), BATCH)
             .await?;
         let count = due.len();
-        let mut tasks = tokio::task::JoinSet::new();
+        // One read for the round's envelopes and one per recipient, not
+        // two per delivery.
+        let ids: Vec<EnvelopeId> = due
+            .iter()
+            .map(|d| d.envelope)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let envelopes: Arc<HashMap<EnvelopeId, SignedEnvelope>> = Arc::new(
+            self.federation_store()?
+                .envelopes(&ids)
+                .await?
+                .into_iter()
+                .map(|e| (e.envelope.id(), e.envelope))
+                .collect(),
+        );
+        let mut parties: HashMap<PartyId, Option<StoredParty>> = HashMap::new();
+        for d in &due {
+            if !parties.contains_key(&d.party) {
+                let p = self.store().get_party(&d.party).await?;
+                parties.insert(d.party.clone(), p);
+            }
+        }
+        let parties = Arc::new(parties);
+        let mut prepared = tokio::task::JoinSet::new();
         for d in due {
             let node = self.clone();
-            tasks.spawn(async move { node.attempt(d).await });
+            let (envelopes, parties) = (Arc::clone(&envelopes), Arc::clone(&parties));
+            prepared.spawn(async move {
+                let p = node
+                    .prepare(
+                        &d,
+                        envelopes.get(&d.envelope).cloned(),
+                        parties.get(&d.party).cloned().flatten(),
+                    )
+                    .await;
+                (d, p)
+            });
+        }
+        let mut batches: BTreeMap<String, Vec<(Delivery, Box<Remote>)>> = BTreeMap::new();
+        let mut tasks = tokio::task::JoinSet::new();
+        while let Some(done) = prepared.join_next().await {
+            let Ok((d, p)) = done else { continue };
+            match p {
+                Ok(Prepared::Remote(r)) if r.attachments.is_empty() => {
+                    batches.entry(r.endpoint.clone()).or_default().push((d, r));
+                }
+                Ok(Prepared::Remote(r)) => {
+                    let node = self.clone();
+                    tasks.spawn(async move {
+                        let transport = r.transport.clone();
+                        let answer = transport
+                            .deliver(&r.endpoint, &r.envelope, &r.attachments)
+                            .await;
+                        node.finish(d, r, answer).await
+                    });
+                }
+                Ok(Prepared::Done(outcome)) => {
+                    let node = self.clone();
+                    tasks.spawn(async move { node.record(&d, Ok(outcome)).await });
+                }
+                Err(e) => {
+                    let node = self.clone();
+                    tasks.spawn(async move { node.record(&d, Err(e)).await });
+                }
+            }
+        }
+        for (endpoint, items) in batches {
+            let mut items = items.into_iter().peekable();
+            while items.peek().is_some() {
+                let chunk: Vec<(Delivery, Box<Remote>)> =
+                    items.by_ref().take(INBOX_BATCH).collect();
+                let node = self.clone();
+                let endpoint = endpoint.clone();
+                tasks.spawn(async move { node.deliver_chunk(&endpoint, chunk).await });
+            }
         }
         while let Some(done) = tasks.join_next().await {
             if let Ok(Err(e)) = done {
@@ -212,6 +331,43 @@ impl Node {
             }
         }
         Ok(count)
+    }
+
+    /// Posts one batch and finishes each of its deliveries concurrently.
+    async fn deliver_chunk(
+        &self,
+        endpoint: &str,
+        chunk: Vec<(Delivery, Box<Remote>)>,
+    ) -> Result<()> {
+        let Some(transport) = chunk.first().map(|(_, r)| r.transport.clone()) else {
+            return Ok(());
+        };
+        let envelopes: Vec<SignedEnvelope> =
+            chunk.iter().map(|(_, r)| r.envelope.clone()).collect();
+        let answers = match transport.deliver_batch(endpoint, &envelopes).await {
+            Ok(a) if a.len() == chunk.len() => a,
+            Ok(a) => {
+                let e = TransportError::retry(format!(
+                    "{endpoint} answered {} results for a batch of {}",
+                    a.len(),
+                    chunk.len()
+                ));
+                vec![Err(e); chunk.len()]
+            }
+            Err(e) => vec![Err(e); chunk.len()],
+        };
+        let mut tasks = tokio::task::JoinSet::new();
+        for ((d, r), answer) in chunk.into_iter().zip(answers) {
+            let node = self.clone();
+            tasks.spawn(async move { node.finish(d, r, answer).await });
+        }
+        let mut result = Ok(());
+        while let Some(done) = tasks.join_next().await {
+            if let Ok(Err(e)) = done {
+                result = Err(e);
+            }
+        }
+        result
     }
 
     /// Runs [`Node::deliver_due`] until the node is dropped: at once when
@@ -242,11 +398,11 @@ impl Node {
         })
     }
 
-    async fn attempt(&self, d: Delivery) -> Result<()> {
-        let outcome = self
-            .try_deliver(&d)
-            .await
-            .unwrap_or_else(|e| Attempt::Retry(e.message));
+    /// Records what an attempt came to: nothing more for a delivery done,
+    /// a retry with backoff (or `failed` after `delivery_timeout_s`), or a
+    /// permanent failure.
+    async fn record(&self, d: &Delivery, outcome: Result<Attempt>) -> Result<()> {
+        let outcome = outcome.unwrap_or_else(|e| Attempt::Retry(e.message));
         let fed = self.federation_store()?;
         match outcome {
             Attempt::Delivered => Ok(()),
@@ -281,13 +437,22 @@ impl Node {
         }
     }
 
-    async fn try_deliver(&self, d: &Delivery) -> Result<Attempt> {
-        let envelope = self.load_envelope(&d.envelope).await?;
-        let Some(party) = self.store().get_party(&d.party).await? else {
-            return Ok(Attempt::Retry(format!(
+    /// Everything before the network: the envelope, the recipient and its
+    /// endpoint. A local recipient is delivered here and then.
+    async fn prepare(
+        &self,
+        d: &Delivery,
+        envelope: Option<SignedEnvelope>,
+        party: Option<StoredParty>,
+    ) -> Result<Prepared> {
+        let envelope = envelope.ok_or_else(|| {
+            NodeError::internal(format!("stored envelope {} is missing", d.envelope))
+        })?;
+        let Some(party) = party else {
+            return Ok(Prepared::Done(Attempt::Retry(format!(
                 "recipient {} is not in the directory",
                 d.party
-            )));
+            ))));
         };
         if party.local {
             let receipt = self.countersign(&envelope, &d.party, now()).await?;
@@ -305,21 +470,21 @@ impl Node {
                 )
                 .await?;
             tracing::info!(envelope = %d.envelope, party = %d.party, "delivered locally");
-            return Ok(Attempt::Delivered);
+            return Ok(Prepared::Done(Attempt::Delivered));
         }
         let Some(endpoint) = party.party.endpoint.clone() else {
-            return Ok(Attempt::Retry(format!(
+            return Ok(Prepared::Done(Attempt::Retry(format!(
                 "{} has no endpoint in the directory",
                 d.party
-            )));
+            ))));
         };
         if let Err(e) = check_endpoint_scheme(&endpoint, self.config().allow_insecure_http) {
-            return Ok(Attempt::Retry(e.message));
+            return Ok(Prepared::Done(Attempt::Retry(e.message)));
         }
         let Some(transport) = self.transport() else {
-            return Ok(Attempt::Retry(
+            return Ok(Prepared::Done(Attempt::Retry(
                 "this process has no transport to reach other nodes".into(),
-            ));
+            )));
         };
         let mut attachments = BTreeMap::new();
         for a in &envelope.envelope().attachments {
@@ -328,19 +493,46 @@ impl Node {
             })?;
             attachments.insert(a.sha256, bytes);
         }
-        let receipts = match transport.deliver(&endpoint, &envelope, &attachments).await {
-            Ok(r) => r,
+        Ok(Prepared::Remote(Box::new(Remote {
+            endpoint,
+            envelope,
+            party,
+            attachments,
+            transport,
+        })))
+    }
+
+    /// Takes the peer's answer to a remote delivery: the receipt is
+    /// verified and stored, or the failure recorded.
+    async fn finish(
+        &self,
+        d: Delivery,
+        r: Box<Remote>,
+        answer: std::result::Result<Vec<SignedEnvelope>, TransportError>,
+    ) -> Result<()> {
+        let outcome = self.accept(&d, &r, answer).await;
+        self.record(&d, outcome).await
+    }
+
+    async fn accept(
+        &self,
+        d: &Delivery,
+        r: &Remote,
+        answer: std::result::Result<Vec<SignedEnvelope>, TransportError>,
+    ) -> Result<Attempt> {
+        let receipts = match answer {
+            Ok(receipts) => receipts,
             Err(e) if e.permanent => return Ok(Attempt::Fail(e.message)),
             Err(e) => return Ok(Attempt::Retry(e.message)),
         };
-        let Some(receipt) = receipts.into_iter().find(|r| r.envelope().from == d.party) else {
+        let Some(receipt) = receipts.into_iter().find(|x| x.envelope().from == d.party) else {
             return Ok(Attempt::Retry(format!(
-                "{endpoint} answered without a receipt from {}",
-                d.party
+                "{} answered without a receipt from {}",
+                r.endpoint, d.party
             )));
         };
         if let Err(e) = self
-            .verify_receipt(&envelope, &party, &receipt, Some(&endpoint))
+            .verify_receipt(&r.envelope, &r.party, &receipt, Some(&r.endpoint))
             .await
         {
             return Ok(Attempt::Retry(format!("receipt refused: {e}")));
@@ -395,14 +587,78 @@ impl Node {
                 recipient.party.id
             ))
         })?;
-        let verified = body
-            .verify_proof(&envelope.id(), Some(key.name()), &key)
-            .map_err(|e| bad(e.message))?;
-        let note = TlogProof::parse(&body.proof)
-            .map_err(|e| bad(format!("tlog-proof: {e}")))?
-            .checkpoint;
-        self.observe_checkpoint(&key, &verified.checkpoint, &note, endpoint)
+        if body.received != envelope.id() {
+            return Err(bad(format!(
+                "the receipt is for {}, not {}",
+                body.received,
+                envelope.id()
+            )));
+        }
+        let proof = TlogProof::parse(&body.proof)
+            .map_err(|e| bad(format!("malformed tlog-proof in receipt: {e}")))?;
+        let checkpoint = self.open_checkpoint(&key, &proof.checkpoint)?;
+        // The same checks as `Receipt::verify_proof` (which a verifier
+        // offline uses), with the note's signature checked once per note.
+        let leaf = merkle::leaf_hash(&countersign_core::receipt::log_leaf(&envelope.id()));
+        merkle::verify_inclusion(
+            proof.index,
+            checkpoint.size,
+            &leaf,
+            &proof.proof,
+            &checkpoint.root,
+        )
+        .map_err(|e| bad(format!("receipt proof does not verify: {e}")))?;
+        self.observe_checkpoint(&key, &checkpoint, &proof.checkpoint, endpoint)
             .await
+    }
+
+    /// Opens a signed checkpoint of `key`'s log: its signature is verified
+    /// the first time this exact note is seen, and remembered, so that the
+    /// many receipts of one batch (which carry one note) cost one check.
+    /// A note with any other byte (another signature) is checked afresh.
+    fn open_checkpoint(&self, key: &VerifierKey, note: &str) -> Result<Checkpoint> {
+        use sha2::Digest;
+        let mut h = sha2::Sha256::new();
+        h.update(key.to_string().as_bytes());
+        h.update([0u8]);
+        h.update(note.as_bytes());
+        let digest: [u8; 32] = h.finalize().into();
+        let cached = self
+            .inner
+            .verified_notes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&digest)
+            .cloned();
+        if let Some(cp) = cached {
+            return Ok(cp);
+        }
+        let (cp, _) = Checkpoint::open(note, std::slice::from_ref(key)).map_err(|e| {
+            NodeError::new(
+                NodeErrorKind::BadReceipt,
+                format!("receipt proof does not verify: {e}"),
+            )
+        })?;
+        if cp.origin != key.name() {
+            return Err(NodeError::new(
+                NodeErrorKind::BadReceipt,
+                format!(
+                    "receipt proof does not verify: the checkpoint is of {}, not {}",
+                    cp.origin,
+                    key.name()
+                ),
+            ));
+        }
+        let mut notes = self
+            .inner
+            .verified_notes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if notes.len() > 10_000 {
+            notes.clear();
+        }
+        notes.insert(digest, cp.clone());
+        Ok(cp)
     }
 
     /// Checks a verified checkpoint of a peer's log against the newest one

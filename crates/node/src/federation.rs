@@ -7,6 +7,17 @@
 //!
 //! Every check runs before anything is written, so a refused envelope
 //! leaves no trace; blobs written by a call that then fails are removed.
+//!
+//! Communication checks (docs/federation.md, "Communication checks"):
+//! [`Node::ping`] sends a signed `ping` to a peer party's inbox and counts
+//! it a success only when a `pong` signed by that party and referring to
+//! the ping comes back; [`Node::start_pinger`] pings every peer with an
+//! endpoint every `ping_interval_s` (jittered). Per party the store keeps
+//! the last attempt and success, the round-trip time, consecutive and
+//! total failures and successes, and the last error. Pings and pongs are
+//! neither stored as envelopes nor logged: they prove reachability at a
+//! moment, not anything a dispute turns on, and a leaf per ping would
+//! bury the notifications in the log.
 
 use std::collections::BTreeMap;
 
@@ -15,8 +26,11 @@ use countersign_core::ids::{EnvelopeId, PartyId, Sha256Hex};
 use countersign_core::notification::Notification;
 use countersign_core::receipt::Receipt;
 use countersign_core::reply::{Rating, Reply};
-use countersign_store::{Direction, FederationStore, NewEnvelope, StoreErrorKind};
+use countersign_store::{
+    Direction, FederationStore, NewEnvelope, PingOutcome, PingStats, StoreErrorKind,
+};
 
+use crate::deliver::{check_endpoint_scheme, now_us};
 use crate::error::{NodeError, NodeErrorKind, Result};
 use crate::notify::notification_row;
 use crate::{Node, now};
@@ -125,6 +139,7 @@ impl Node {
                 let rating: Rating = serde_json::from_value(env.body.clone())
                     .map_err(|e| NodeError::invalid(format!("malformed rating: {e}")))?;
                 rating.check()?;
+                self.check_inbound_rating(env, &rating).await?;
                 None
             }
             _ => None,
@@ -133,19 +148,20 @@ impl Node {
             if !env.attachments.is_empty() || !inbound.attachments.is_empty() {
                 return Err(NodeError::invalid("a ping carries no attachments"));
             }
-            return Ok(InboundOutcome::Pong(self.pong(signed, &hosted[0])?));
+            let pong = self.pong(signed, &hosted[0])?;
+            // The other side of the check; losing it loses no envelope.
+            if let Err(e) = self
+                .federation_store()?
+                .record_pinged(&env.from, now_us())
+                .await
+            {
+                tracing::warn!(from = %env.from, "cannot record a received ping: {e}");
+            }
+            return Ok(InboundOutcome::Pong(pong));
         }
         self.check_attachments(&inbound).await?;
 
-        // Idempotent: what was received before is answered as before.
         let fed = self.federation_store()?;
-        let held: BTreeMap<PartyId, EnvelopeId> = fed.receipts(&id).await?.into_iter().collect();
-        if hosted.iter().all(|p| held.contains_key(p)) {
-            return Ok(InboundOutcome::Receipts(
-                self.load_receipts(&hosted, &held).await?,
-            ));
-        }
-
         let written = self.write_inbound_blobs(&inbound).await;
         let written = match written {
             Ok(w) => w,
@@ -163,17 +179,31 @@ impl Node {
                 .as_ref()
                 .map(|n| notification_row(signed, n, Direction::Received)),
         };
-        match self.store().insert_envelope(&new).await {
+        // A new envelope has no receipts yet; only a duplicate is looked
+        // up (one read saved per new envelope, the common case).
+        let held: BTreeMap<PartyId, EnvelopeId> = match self.store().insert_envelope(&new).await {
             Ok(()) => {
                 tracing::info!(%id, from = %env.from, kind = %env.kind, "envelope received");
+                BTreeMap::new()
             }
-            // An earlier attempt stored it and died before its receipts.
-            Err(e) if e.kind == StoreErrorKind::Duplicate => {}
+            // Received before: idempotent, what was answered is answered
+            // again; or an earlier attempt stored it and died before its
+            // receipts, which are signed now.
+            Err(e) if e.kind == StoreErrorKind::Duplicate => {
+                let held: BTreeMap<PartyId, EnvelopeId> =
+                    fed.receipts(&id).await?.into_iter().collect();
+                if hosted.iter().all(|p| held.contains_key(p)) {
+                    return Ok(InboundOutcome::Receipts(
+                        self.load_receipts(&hosted, &held).await?,
+                    ));
+                }
+                held
+            }
             Err(e) => {
                 self.remove_blobs(&written).await;
                 return Err(e.into());
             }
-        }
+        };
         self.log_wait(&id).await?;
         let mut receipts = Vec::with_capacity(hosted.len());
         for party in &hosted {
@@ -259,6 +289,43 @@ impl Node {
 
     /// Every listed attachment must come with bytes of its SHA-256 and
     /// size, or be in the blob store already; nothing unlisted may come.
+    /// A rating rates a reply stored here that a recipient of the rating
+    /// sent to the rating's sender (`refs[0]`, repeated in the body), and
+    /// `refs[1]`, if given, is the notification that reply answers; so a
+    /// peer cannot rate replies it never received or pin a rating on
+    /// someone else's exchange.
+    async fn check_inbound_rating(&self, env: &Envelope, rating: &Rating) -> Result<()> {
+        let refused = |why: String| Err(NodeError::invalid(format!("rating refused: {why}")));
+        let Some(rated) = env.refs.first() else {
+            return refused("it must refer to the reply it rates".into());
+        };
+        if rating.reply != *rated {
+            return refused(format!(
+                "its body rates {} but it refers to {rated}",
+                rating.reply
+            ));
+        }
+        let Some(stored) = self.store().get_envelope(rated).await? else {
+            return refused(format!("{rated} is not a reply held here"));
+        };
+        let reply = stored.envelope.envelope();
+        if reply.kind != EnvelopeType::Reply
+            || !env.to.contains(&reply.from)
+            || !reply.to.contains(&env.from)
+        {
+            return refused(format!(
+                "{rated} is not a reply from a recipient of the rating to {}",
+                env.from
+            ));
+        }
+        if let Some(notification) = env.refs.get(1)
+            && reply.refs.first() != Some(notification)
+        {
+            return refused(format!("{rated} does not answer {notification}"));
+        }
+        Ok(())
+    }
+
     async fn check_attachments(&self, inbound: &Inbound) -> Result<()> {
         let listed = &inbound.envelope.envelope().attachments;
         for sha in inbound.attachments.keys() {
@@ -376,4 +443,190 @@ impl Node {
         }
         Ok(e.envelope)
     }
+}
+
+/// What one ping came to.
+#[derive(Debug, Clone)]
+pub struct PingReport {
+    pub party: PartyId,
+    /// The ping sent (its id is what the pong must refer to).
+    pub ping: EnvelopeId,
+    pub outcome: PingOutcome,
+    /// The party's statistics after this ping.
+    pub stats: PingStats,
+}
+
+/// A wait of `interval_s` seconds, jittered uniformly by ±50%, so that
+/// nodes started together do not ping in lockstep.
+fn jittered(interval_s: u64) -> std::time::Duration {
+    let mut bytes = [0u8; 8];
+    let random = match getrandom::fill(&mut bytes) {
+        Ok(()) => u64::from_le_bytes(bytes),
+        Err(_) => u64::from(chrono::Utc::now().timestamp_subsec_nanos()),
+    };
+    let ms = interval_s.saturating_mul(1000);
+    let half = ms / 2;
+    std::time::Duration::from_millis(half.saturating_add(random % (ms.saturating_add(1))))
+}
+
+impl Node {
+    /// Sends a signed ping from this node's default party to `party` and
+    /// waits for its pong; records the outcome. A transport failure or a
+    /// pong that does not verify is a failure (recorded, and returned in
+    /// the report, not as an error); a party that cannot be pinged at all
+    /// (unknown, hosted here, no usable endpoint) is an error and records
+    /// nothing.
+    pub async fn ping(&self, party: &PartyId) -> Result<PingReport> {
+        let peer = self.get_party(party).await?;
+        if peer.local {
+            return Err(NodeError::invalid(format!(
+                "{party} is hosted by this node; only parties of other nodes are pinged"
+            )));
+        }
+        let endpoint = peer.party.endpoint.clone().ok_or_else(|| {
+            NodeError::invalid(format!("{party} has no endpoint in the directory"))
+        })?;
+        check_endpoint_scheme(&endpoint, self.config().allow_insecure_http)?;
+        let transport = self.transport().ok_or_else(|| {
+            NodeError::internal("this process has no transport to reach other nodes")
+        })?;
+        let from = self.config().default_party.clone();
+        let ping = Envelope {
+            v: ENVELOPE_VERSION,
+            kind: EnvelopeType::Ping,
+            from: from.clone(),
+            to: vec![party.clone()],
+            created: now(),
+            refs: vec![],
+            tlp: countersign_core::tlp::Tlp::Clear,
+            body: serde_json::json!({}),
+            attachments: vec![],
+        }
+        .sign(&self.signer(&from)?)?;
+        let at_us = now_us();
+        let started = std::time::Instant::now();
+        let answer = transport.ping(&endpoint, &ping).await;
+        let rtt_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let outcome = match answer {
+            Ok(pong) => match check_pong(&ping, &peer.party, &pong) {
+                Ok(()) => PingOutcome::Success { rtt_ms },
+                Err(e) => PingOutcome::Failure {
+                    error: format!("pong refused: {e}"),
+                },
+            },
+            Err(e) => PingOutcome::Failure { error: e.message },
+        };
+        let fed = self.federation_store()?;
+        fed.record_ping(party, at_us, &outcome).await?;
+        let stats = fed
+            .ping_stats(Some(party))
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| NodeError::internal(format!("the ping of {party} was not recorded")))?;
+        match &outcome {
+            PingOutcome::Success { rtt_ms } => {
+                tracing::debug!(%party, rtt_ms, "ping answered");
+            }
+            PingOutcome::Failure { error } => {
+                tracing::info!(%party, %error, "ping failed");
+            }
+        }
+        Ok(PingReport {
+            party: party.clone(),
+            ping: ping.id(),
+            outcome,
+            stats,
+        })
+    }
+
+    /// Ping statistics, by party; of one party if given.
+    pub async fn ping_stats(&self, party: Option<&PartyId>) -> Result<Vec<PingStats>> {
+        Ok(self.federation_store()?.ping_stats(party).await?)
+    }
+
+    /// Pings every party of another node that has an endpoint, at once;
+    /// returns the reports (errors of parties that cannot be pinged are
+    /// logged and skipped).
+    pub async fn ping_peers(&self) -> Result<Vec<PingReport>> {
+        let peers: Vec<PartyId> = self
+            .list_parties()
+            .await?
+            .into_iter()
+            .filter(|p| !p.local && p.party.endpoint.is_some())
+            .map(|p| p.party.id)
+            .collect();
+        let mut tasks = tokio::task::JoinSet::new();
+        for party in peers {
+            let node = self.clone();
+            tasks.spawn(async move { (node.ping(&party).await, party) });
+        }
+        let mut out = Vec::new();
+        while let Some(done) = tasks.join_next().await {
+            match done {
+                Ok((Ok(report), _)) => out.push(report),
+                Ok((Err(e), party)) => tracing::warn!(%party, "cannot ping: {e}"),
+                Err(e) => tracing::error!("ping task: {e}"),
+            }
+        }
+        out.sort_by(|a, b| a.party.cmp(&b.party));
+        Ok(out)
+    }
+
+    /// Pings every peer every `ping_interval_s` seconds (jittered ±50%,
+    /// the first round after one interval) until the node is dropped;
+    /// `None` when the interval is 0 (off).
+    pub fn start_pinger(&self) -> Option<tokio::task::JoinHandle<()>> {
+        let interval = self.config().ping_interval_s;
+        if interval == 0 {
+            return None;
+        }
+        let weak = std::sync::Arc::downgrade(&self.inner);
+        Some(tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(jittered(interval)).await;
+                let Some(inner) = weak.upgrade() else { return };
+                let node = Node { inner };
+                if let Err(e) = node.ping_peers().await {
+                    tracing::error!("pinger: {e}");
+                }
+            }
+        }))
+    }
+}
+
+/// A pong counts only if it is a `pong` from the pinged party, signed by
+/// one of its keys valid at its `created`, addressed to the pinger and
+/// referring to the ping.
+pub fn check_pong(
+    ping: &SignedEnvelope,
+    peer: &countersign_core::party::Party,
+    pong: &SignedEnvelope,
+) -> Result<()> {
+    let bad = |m: String| NodeError::new(NodeErrorKind::BadReceipt, m);
+    let e = pong.envelope();
+    if e.kind != EnvelopeType::Pong {
+        return Err(bad(format!("the answer is a {}, not a pong", e.kind)));
+    }
+    if e.from != peer.id {
+        return Err(bad(format!(
+            "the pong is from {}, not from {}",
+            e.from, peer.id
+        )));
+    }
+    if e.refs.first() != Some(&ping.id()) {
+        return Err(bad(format!(
+            "the pong does not refer to ping {}",
+            ping.id()
+        )));
+    }
+    if !e.to.contains(&ping.envelope().from) {
+        return Err(bad(format!(
+            "the pong is not addressed to {}",
+            ping.envelope().from
+        )));
+    }
+    pong.verify(peer)
+        .map_err(|e| bad(format!("signature: {e}")))?;
+    Ok(())
 }

@@ -24,6 +24,7 @@ mod error;
 pub mod federation;
 pub mod log;
 pub mod notify;
+pub mod obligations;
 pub mod parties;
 pub mod reply;
 pub mod taxii;
@@ -70,6 +71,11 @@ struct Inner {
     /// with this node's view of their logs, so the many receipts that share
     /// a checkpoint are checked once.
     seen_checkpoints: std::sync::Mutex<std::collections::HashSet<(String, u64, [u8; 32])>>,
+    /// Signed checkpoint notes already verified, by the SHA-256 of the log
+    /// key and the note's exact text: the receipts of one batch carry the
+    /// same note, so its signature is checked once (deliver.rs).
+    verified_notes:
+        std::sync::Mutex<std::collections::HashMap<[u8; 32], countersign_tlog::Checkpoint>>,
 }
 
 /// What `countersign init` is told.
@@ -208,6 +214,7 @@ impl Node {
                 transport: RwLock::new(None),
                 deliver_wake: tokio::sync::Notify::new(),
                 seen_checkpoints: Default::default(),
+                verified_notes: Default::default(),
             }),
         })
     }

@@ -47,6 +47,26 @@ pub struct NotifyRequest {
     pub refs: Vec<EnvelopeId>,
     pub notification: Notification,
     pub attachments: Vec<AttachmentInput>,
+    /// Which deadlines the notifier did not name: [`Node::notify`] fills
+    /// them from the node's deadline policy and the exact send time,
+    /// whatever the notification holds for them.
+    pub fill_deadlines: FillDeadlines,
+}
+
+/// Deadlines to fill in from the node's policy
+/// ([`Node::default_deadlines`]) at the moment of sending.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FillDeadlines {
+    pub ack_by: bool,
+    pub reply_by: bool,
+}
+
+impl FillDeadlines {
+    /// Both deadlines from the policy.
+    pub const BOTH: FillDeadlines = FillDeadlines {
+        ack_by: true,
+        reply_by: true,
+    };
 }
 
 /// A notification as shown: its index row, the signed envelope and the
@@ -109,6 +129,20 @@ impl Node {
             }
         }
         let created = now();
+        let mut request = request;
+        let fill = request.fill_deadlines;
+        if fill.ack_by || fill.reply_by {
+            let n = &mut request.notification;
+            let d = self.default_deadlines(&request.from, &request.to, &n.sectors, created);
+            if fill.ack_by {
+                n.ack_by = d.ack_by;
+            }
+            if fill.reply_by {
+                // A named acknowledgement deadline later than the default
+                // reply deadline pushes the reply deadline along.
+                n.reply_by = d.reply_by.max(n.ack_by);
+            }
+        }
         // Check the body before touching the blob store.
         let checked = request
             .notification

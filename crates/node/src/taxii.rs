@@ -32,7 +32,7 @@
 //!
 //! Roles: `viewer` reads, `analyst` and `admin` also write (POST, DELETE of
 //! their party's own objects). A POST is all or nothing: every object is
-//! checked (`countersign_stix::check_object`) and if any fails, the
+//! checked (`countersign_stix::validate_object`) and if any fails, the
 //! request fails with every problem listed and nothing is filed.
 
 use countersign_core::access::Role;
@@ -149,11 +149,24 @@ pub struct TaxiiStatus {
     pub pendings: Vec<StatusDetail>,
 }
 
+/// A status detail (TAXII 2.1 §4.3.1): absent fields are left out, so
+/// the serialised status is the TAXII wire form (statuses stored with
+/// `null`s by earlier versions still read).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatusDetail {
     pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+/// The status of a POST as returned: the resource, and its JSON as stored
+/// (the TAXII wire form), so the answer is not serialised twice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostedStatus {
+    pub status: TaxiiStatus,
+    pub json: String,
 }
 
 /// The TLP of an object's markings: the strictest TLP marking it names.
@@ -413,7 +426,7 @@ impl Node {
         viewer: &Viewer,
         collection: &str,
         objects: Vec<Value>,
-    ) -> Result<TaxiiStatus> {
+    ) -> Result<PostedStatus> {
         viewer.require(Role::Analyst)?;
         let c = self.taxii_collection(viewer, collection)?;
         let owner = viewer.party().cloned().ok_or_else(|| {
@@ -454,9 +467,12 @@ impl Node {
             .iter()
             .map(|n| (n.stix_id.clone(), n.version.as_ref().map(|v| v.0.clone())))
             .collect();
+        // The status is made (and serialised, once) inside the storing
+        // transaction; the slot hands it back.
+        let slot = std::sync::Arc::new(std::sync::Mutex::new(None::<PostedStatus>));
         let make = {
-            let (status_id, request_timestamp, keys) =
-                (status_id.clone(), request_timestamp.clone(), keys.clone());
+            let slot = std::sync::Arc::clone(&slot);
+            let status_id = status_id.clone();
             move |added: &[TaxiiAdded]| -> countersign_store::Result<TaxiiStatusRecord> {
                 let status = build_status(status_id, request_timestamp, &keys, added);
                 let json = serde_json::to_string(&status).map_err(|e| {
@@ -464,19 +480,26 @@ impl Node {
                         "cannot serialise a status: {e}"
                     ))
                 })?;
-                Ok(TaxiiStatusRecord {
-                    id: status.id,
+                let record = TaxiiStatusRecord {
+                    id: status.id.clone(),
                     owner,
-                    json,
-                })
+                    json: json.clone(),
+                };
+                *slot.lock().unwrap_or_else(|p| p.into_inner()) =
+                    Some(PostedStatus { status, json });
+                Ok(record)
             }
         };
-        let added = taxii_store(self)?
+        taxii_store(self)?
             .taxii_add(&news, Some(Box::new(make)))
             .await?;
-        let status = build_status(status_id, request_timestamp, &keys, &added);
-        tracing::info!(status = %status.id, objects = news.len(), collection = c.id, "TAXII objects added");
-        Ok(status)
+        let posted = slot
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+            .ok_or_else(|| NodeError::internal(format!("status {status_id} was not made")))?;
+        tracing::info!(status = %status_id, objects = news.len(), collection = c.id, "TAXII objects added");
+        Ok(posted)
     }
 
     /// A status resource of one of the viewer's party's requests.
@@ -578,11 +601,15 @@ fn check_posted(
     let mut checked = Vec::with_capacity(objects.len());
     for (i, value) in objects.iter().enumerate() {
         let i = i + offset;
-        let label = value
-            .get("id")
-            .and_then(Value::as_str)
-            .map_or_else(|| format!("object {i}"), |id| format!("object {i} ({id})"));
-        if let Err(e) = countersign_stix::check_object(value) {
+        // Only made for a problem: most objects have none.
+        let label = || {
+            value
+                .get("id")
+                .and_then(Value::as_str)
+                .map_or_else(|| format!("object {i}"), |id| format!("object {i} ({id})"))
+        };
+        if let Err(e) = countersign_stix::validate_object(value) {
+            let label = label();
             for p in &e.errors {
                 problems.push(format!("{label}: {}", p.message));
             }
@@ -591,8 +618,9 @@ fn check_posted(
         let tlp = marking_tlp(value).unwrap_or(level);
         if tlp != level {
             problems.push(format!(
-                "{label}: it is marked {} but this is the {} collection; post it to \
+                "{}: it is marked {} but this is the {} collection; post it to \
                  collection {}",
+                label(),
                 tlp.label(),
                 level.label(),
                 collection_of(tlp)
@@ -601,7 +629,7 @@ fn check_posted(
         }
         match new_object(value, collection, owner, tlp, None) {
             Some(new) => checked.push(new),
-            None => problems.push(format!("{label}: it has no id or type")),
+            None => problems.push(format!("{}: it has no id or type", label())),
         }
     }
     (checked, problems)

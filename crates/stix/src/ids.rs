@@ -49,16 +49,26 @@ impl<'a> Identifier<'a> {
         if !is_valid_type_name(object_type) {
             return Err(IdError::BadType(id.to_owned()));
         }
+        // The hyphenated form, decoded in one pass (this runs for every id
+        // and reference of a bundle, so it does not go through the uuid
+        // crate's general parser).
         let bytes = uuid_text.as_bytes();
-        let hyphenated = bytes.len() == 36
-            && bytes.iter().enumerate().all(|(i, c)| match i {
-                8 | 13 | 18 | 23 => *c == b'-',
-                _ => c.is_ascii_hexdigit(),
-            });
-        if !hyphenated {
+        if bytes.len() != 36 {
             return Err(IdError::BadUuid(id.to_owned()));
         }
-        let uuid = Uuid::parse_str(uuid_text).map_err(|_| IdError::BadUuid(id.to_owned()))?;
+        let mut value: u128 = 0;
+        for (i, &c) in bytes.iter().enumerate() {
+            let digit = match (i, c) {
+                (8 | 13 | 18 | 23, b'-') => continue,
+                (8 | 13 | 18 | 23, _) => return Err(IdError::BadUuid(id.to_owned())),
+                (_, b'0'..=b'9') => c - b'0',
+                (_, b'a'..=b'f') => c - b'a' + 10,
+                (_, b'A'..=b'F') => c - b'A' + 10,
+                _ => return Err(IdError::BadUuid(id.to_owned())),
+            };
+            value = (value << 4) | u128::from(digit);
+        }
+        let uuid = Uuid::from_u128(value);
         if uuid.get_variant() != uuid::Variant::RFC4122
             || !(1..=5).contains(&uuid.get_version_num())
         {
@@ -171,9 +181,55 @@ pub fn sco_id_contributions(object_type: &str, object: &Value) -> Option<Map<Str
 /// ```
 pub fn sco_id(object_type: &str, object: &Value) -> Option<String> {
     let name = sco_id_contributions(object_type, object)?;
-    let jcs = serde_json_canonicalizer::to_string(&Value::Object(name)).ok()?;
+    let jcs = match simple_jcs(&name) {
+        Some(text) => text,
+        None => serde_json_canonicalizer::to_string(&Value::Object(name)).ok()?,
+    };
     let uuid = Uuid::new_v5(&SCO_ID_NAMESPACE, jcs.as_bytes());
     Some(format!("{object_type}--{}", uuid.hyphenated()))
+}
+
+/// RFC 8785 for the common case, without the general canonicaliser: an
+/// object with ASCII keys whose values are strings, integers of at most
+/// 2^53 in magnitude, or such objects (hashes). For these, RFC 8785 is the
+/// keys in code-unit order and serde_json's own string escaping (both
+/// follow ECMAScript's JSON.stringify: `\"`, `\\`, `\b\f\n\r\t`, other
+/// controls as lowercase `\u00xx`, nothing else escaped). `None` for
+/// anything else (floats, large numbers, lists, booleans), which goes to
+/// the general canonicaliser.
+fn simple_jcs(map: &Map<String, Value>) -> Option<String> {
+    fn write_object(map: &Map<String, Value>, out: &mut String, depth: usize) -> Option<()> {
+        let mut keys: Vec<&String> = map.keys().collect();
+        if keys.iter().any(|k| !k.is_ascii()) {
+            return None;
+        }
+        keys.sort_unstable();
+        out.push('{');
+        for (n, k) in keys.into_iter().enumerate() {
+            if n > 0 {
+                out.push(',');
+            }
+            out.push_str(&serde_json::to_string(k).ok()?);
+            out.push(':');
+            match map.get(k)? {
+                Value::String(v) => out.push_str(&serde_json::to_string(v).ok()?),
+                Value::Number(v) => {
+                    let i = v.as_i64()?;
+                    if i.unsigned_abs() > 1 << 53 {
+                        return None;
+                    }
+                    out.push_str(&i.to_string());
+                }
+                Value::Object(inner) if depth == 0 => write_object(inner, out, 1)?,
+                _ => return None,
+            }
+        }
+        out.push('}');
+        Some(())
+    }
+    let mut out = String::with_capacity(64);
+    write_object(map, &mut out, 0)?;
+    Some(out)
 }
 
 /// Checks an SCO's `id` against its deterministic id.
@@ -198,6 +254,34 @@ pub fn sco_id_matches(object: &Value) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn simple_jcs_is_rfc_8785() {
+        let cases = [
+            serde_json::json!({"value": "198.51.100.7"}),
+            serde_json::json!({"value": "quote \" back \\ ctl \u{1} del \u{7f} \n tab \t é 日本 😀 </"}),
+            serde_json::json!({"name": "a.exe", "hashes": {"SHA-256": "ab", "MD5": "cd"}, "b": 9007199254740992_i64}),
+            serde_json::json!({"dst_port": 443, "src_port": -1, "protocols_x": "tcp"}),
+        ];
+        for c in cases {
+            let m = c.as_object().unwrap();
+            assert_eq!(
+                simple_jcs(m).unwrap(),
+                serde_json_canonicalizer::to_string(&c).unwrap(),
+                "{c}"
+            );
+        }
+        assert!(simple_jcs(serde_json::json!({"f": 1.5}).as_object().unwrap()).is_none());
+        assert!(simple_jcs(serde_json::json!({"l": ["a"]}).as_object().unwrap()).is_none());
+        assert!(
+            simple_jcs(
+                serde_json::json!({"n": 9007199254740993_i64})
+                    .as_object()
+                    .unwrap()
+            )
+            .is_none()
+        );
+    }
     use serde_json::json;
 
     #[test]

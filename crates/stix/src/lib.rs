@@ -17,8 +17,11 @@
 //! `serde_json` values or strings and returns plain data. The domain TLP level
 //! and the evidence-sufficiency level belong to `countersign-core`; this crate
 //! only speaks STIX's own strings ("clear", "green", "amber", "amber+strict",
-//! "red"). Full property validation is not done yet: the checks here cover
-//! structure, identifiers, required properties, timestamps and references.
+//! "red"). The checks are the full per-type validation of §3-§7 and §10
+//! (required and forbidden properties, property forms, vocabularies,
+//! references and their target types, markings, extensions, custom
+//! property names, indicator patterns), table-driven, with errors and
+//! warnings told apart as stix2-validator tells them apart.
 //! [`pattern`] parses, validates and matches STIX patterns (§9) against
 //! observed-data ([`Pattern`], [`Observation`], [`Matcher`]).
 //!
@@ -42,7 +45,8 @@ pub mod views;
 pub use bundle::{Bundle, StixObject};
 pub use check::{
     BundleErrors, CheckOptions, DEFAULT_MAX_OBJECTS, Problem, ProblemKind, check_bundle,
-    check_bundle_with, check_object, parse_bundle, parse_bundle_with,
+    check_bundle_owned, check_bundle_with, check_object, parse_bundle, parse_bundle_with,
+    validate_object,
 };
 pub use ids::{IdError, Identifier, SCO_ID_NAMESPACE, sco_id, sco_id_matches};
 pub use objects::{ObjectCategory, category_of};

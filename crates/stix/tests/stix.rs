@@ -1,7 +1,8 @@
 //! Integration tests of `countersign-stix`: valid and invalid bundles,
 //! deterministic SCO ids, TLP markings, the evidence summary, the views,
-//! and STIX patterning (parser, matcher, differential test against the
-//! OASIS reference matcher).
+//! STIX patterning (parser, matcher, differential test against the
+//! OASIS reference matcher), and the differential test of the checker
+//! against the OASIS reference validator.
 //! One test binary; the modules live under `tests/stix/`.
 
 // clippy.toml allows unwrap inside #[test] functions only; the fixture
@@ -18,6 +19,8 @@ mod pattern_interop;
 mod pattern_match;
 #[path = "stix/pattern_parse.rs"]
 mod pattern_parse;
+#[path = "stix/properties.rs"]
+mod properties;
 #[path = "stix/props.rs"]
 mod props;
 #[path = "stix/sco_ids.rs"]
@@ -26,5 +29,7 @@ mod sco_ids;
 mod tlp;
 #[path = "stix/valid.rs"]
 mod valid;
+#[path = "stix/validator_diff.rs"]
+mod validator_diff;
 #[path = "stix/views.rs"]
 mod views;

@@ -1,11 +1,12 @@
 //! [`FederationStore`] on SQLite: the outbox (`deliveries`, filled by the
-//! trigger of `migrations/0004_federation.sql`) and the `receipts` table.
+//! trigger of `migrations/0004_federation.sql`), the `receipts` table,
+//! cosignatures and the `pings` table (`migrations/0005_pings.sql`).
 
 use async_trait::async_trait;
 use countersign_core::ids::{EnvelopeId, PartyId};
 use countersign_store::{
-    Cosignature, Delivery, DeliveryFilter, DeliveryState, FederationStore, NewEnvelope, Result,
-    StoreError, StoreErrorKind, StoredEnvelope,
+    Cosignature, Delivery, DeliveryFilter, DeliveryState, FederationStore, NewEnvelope,
+    PingOutcome, PingStats, Result, StoreError, StoreErrorKind, StoredEnvelope,
 };
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -314,6 +315,117 @@ impl FederationStore for SqliteStore {
                 .collect::<rusqlite::Result<Vec<_>>>()
                 .map_err(db("cannot read cosignatures"))?;
             Ok(rows)
+        })
+        .await
+    }
+
+    async fn record_ping(&self, party: &PartyId, at_us: i64, outcome: &PingOutcome) -> Result<()> {
+        let (party, outcome) = (party.to_string(), outcome.clone());
+        self.writer
+            .write(move |tx| {
+                let result = match &outcome {
+                    PingOutcome::Success { rtt_ms } => tx
+                        .prepare_cached(
+                            "INSERT INTO pings (party, last_attempt_us, last_success_us, last_rtt_ms, \
+                             successes) VALUES (?1, ?2, ?2, ?3, 1) \
+                             ON CONFLICT (party) DO UPDATE SET last_attempt_us = ?2, \
+                             last_success_us = ?2, last_rtt_ms = ?3, consecutive_failures = 0, \
+                             successes = successes + 1",
+                        )
+                        .and_then(|mut stmt| {
+                            stmt.execute(params![
+                                party,
+                                at_us,
+                                i64::try_from(*rtt_ms).unwrap_or(i64::MAX)
+                            ])
+                        }),
+                    PingOutcome::Failure { error } => tx
+                        .prepare_cached(
+                            "INSERT INTO pings (party, last_attempt_us, consecutive_failures, \
+                             failures, last_error) VALUES (?1, ?2, 1, 1, ?3) \
+                             ON CONFLICT (party) DO UPDATE SET last_attempt_us = ?2, \
+                             consecutive_failures = consecutive_failures + 1, \
+                             failures = failures + 1, last_error = ?3",
+                        )
+                        .and_then(|mut stmt| stmt.execute(params![party, at_us, error])),
+                };
+                result.map_err(db("cannot record the ping"))?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn record_pinged(&self, party: &PartyId, at_us: i64) -> Result<()> {
+        let party = party.to_string();
+        self.writer
+            .write(move |tx| {
+                tx.prepare_cached(
+                    "INSERT INTO pings (party, last_pinged_us) VALUES (?1, ?2) \
+                     ON CONFLICT (party) DO UPDATE SET last_pinged_us = ?2",
+                )
+                .and_then(|mut stmt| stmt.execute(params![party, at_us]))
+                .map_err(db("cannot record the received ping"))?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn ping_stats(&self, party: Option<&PartyId>) -> Result<Vec<PingStats>> {
+        let party = party.map(ToString::to_string);
+        self.call_read(move |conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT party, last_attempt_us, last_success_us, last_rtt_ms, \
+                     consecutive_failures, successes, failures, last_error, last_pinged_us \
+                     FROM pings WHERE ?1 IS NULL OR party = ?1 ORDER BY party",
+                )
+                .map_err(db("cannot read ping statistics"))?;
+            let mut rows = stmt
+                .query([party])
+                .map_err(db("cannot read ping statistics"))?;
+            let count = |row: &Row<'_>, i: usize, name: &str| -> Result<u64> {
+                Ok(u64::try_from(col::<i64>(row, i, name)?).unwrap_or(0))
+            };
+            let mut out = Vec::new();
+            while let Some(row) = rows.next().map_err(db("cannot read ping statistics"))? {
+                out.push(PingStats {
+                    party: parse("party", &col::<String>(row, 0, "party")?, PartyId::parse)?,
+                    last_attempt_us: col(row, 1, "last_attempt_us")?,
+                    last_success_us: col(row, 2, "last_success_us")?,
+                    last_rtt_ms: col::<Option<i64>>(row, 3, "last_rtt_ms")?
+                        .map(|v| u64::try_from(v).unwrap_or(0)),
+                    consecutive_failures: count(row, 4, "consecutive_failures")?,
+                    successes: count(row, 5, "successes")?,
+                    failures: count(row, 6, "failures")?,
+                    last_error: col(row, 7, "last_error")?,
+                    last_pinged_us: col(row, 8, "last_pinged_us")?,
+                });
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn envelopes(&self, ids: &[EnvelopeId]) -> Result<Vec<StoredEnvelope>> {
+        let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+        self.call_read(move |c| {
+            let tx = read(c)?;
+            let mut out = Vec::with_capacity(ids.len());
+            {
+                let mut stmt = tx
+                    .prepare_cached(&format!(
+                        "SELECT {ENVELOPE_COLUMNS} FROM envelopes WHERE id = ?1"
+                    ))
+                    .map_err(db("cannot read envelopes"))?;
+                for id in &ids {
+                    let mut rows = stmt.query([id]).map_err(db("cannot read envelopes"))?;
+                    if let Some(row) = rows.next().map_err(db("cannot read envelopes"))? {
+                        out.push(envelope_from_row(row)?);
+                    }
+                }
+            }
+            commit(tx)?;
+            Ok(out)
         })
         .await
     }

@@ -31,6 +31,13 @@ pub(crate) struct GroupWriter {
 
 impl GroupWriter {
     pub(crate) fn start(conn: Arc<Mutex<Connection>>) -> Result<Self> {
+        // Each write's SAVEPOINT copies every page it first touches to a
+        // statement subjournal, a temporary *file* by default: a pwrite per
+        // page, which profiled at a tenth of the writer's time under load.
+        // In memory it is a memcpy; it only ever holds one write's pages.
+        crate::lock(&conn)
+            .pragma_update(None, "temp_store", "MEMORY")
+            .map_err(|e| StoreError::backend(format!("cannot set temp_store: {e}")))?;
         let (sender, receiver) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("sqlite-group-commit".into())

@@ -16,7 +16,8 @@
 //! The database runs in WAL mode with `synchronous=FULL`, so a method that
 //! returned `Ok` survives a power cut, and with a 5 s busy timeout, so a CLI
 //! command and a running server can use the same file: one waits briefly
-//! for the other's write instead of failing.
+//! for the other's write instead of failing. WAL checkpoints run on a
+//! thread of their own, off the commit path (`checkpoint.rs`).
 //!
 //! # Concurrency
 //!
@@ -42,11 +43,13 @@
 //! `since <= created < until`.
 
 pub mod blobs;
+mod checkpoint;
 mod cursor;
 mod federation;
 mod group;
 mod log;
 mod migrate;
+mod obligations;
 mod rows;
 mod store;
 mod taxii;
@@ -63,7 +66,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 /// How long a statement waits for another connection's lock before failing.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A [`Store`](countersign_store::Store) on one SQLite database.
 ///
@@ -106,6 +109,16 @@ impl SqliteStore {
             StoreError::backend(format!("cannot open the database {location}: {e}"))
         })?;
         let store = Self::setup(conn, location.clone(), true)?;
+        {
+            let mut conn = lock(&store.conn);
+            // A transaction of 1,000 TAXII objects dirties more than the
+            // default 2 MiB; spilling mid-transaction writes pages twice.
+            conn.pragma_update(None, "cache_size", -16_384)
+                .map_err(|e| {
+                    StoreError::backend(format!("cannot set the cache size of {location}: {e}"))
+                })?;
+            checkpoint::start(&mut conn, path, flags)?;
+        }
         let reader = Connection::open_with_flags(path, flags).map_err(|e| {
             StoreError::backend(format!("cannot open the database {location}: {e}"))
         })?;

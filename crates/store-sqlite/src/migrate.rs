@@ -39,7 +39,24 @@ const MIGRATIONS: &[Migration] = &[
         name: "federation",
         sql: include_str!("../migrations/0004_federation.sql"),
     },
+    Migration {
+        version: 5,
+        name: "pings",
+        sql: include_str!("../migrations/0005_pings.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "taxii_compact_index",
+        sql: include_str!("../migrations/0006_taxii_compact_index.sql"),
+    },
 ];
+
+/// A step of a migration that SQL cannot do (SQLite has no SHA-256).
+type RustStep = fn(&Connection) -> rusqlite::Result<()>;
+
+/// Rust steps, run in the migration's transaction right after its SQL:
+/// (version, step).
+const RUST_STEPS: &[(u32, RustStep)] = &[(6, crate::taxii::fill_id_hashes)];
 
 /// The schema version this code writes: that of the last migration.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -89,6 +106,9 @@ pub(crate) fn migrate(conn: &mut Connection, location: &str) -> Result<()> {
         let label = format!("{:04}_{}", m.version, m.name);
         tx.execute_batch(m.sql)
             .map_err(|e| fail(format!("migration {label} failed"), e))?;
+        for (_, step) in RUST_STEPS.iter().filter(|(v, _)| *v == m.version) {
+            step(&tx).map_err(|e| fail(format!("migration {label} failed"), e))?;
+        }
         tx.pragma_update(None, "user_version", m.version)
             .map_err(|e| fail(format!("cannot record migration {label}"), e))?;
         tx.commit()

@@ -613,4 +613,8 @@ impl Store for SqliteStore {
     fn federation(&self) -> Option<&dyn countersign_store::FederationStore> {
         Some(self)
     }
+
+    fn obligations(&self) -> Option<&dyn countersign_store::ObligationStore> {
+        Some(self)
+    }
 }

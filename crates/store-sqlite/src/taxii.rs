@@ -1,4 +1,11 @@
-//! The [`TaxiiStore`] trait on SQLite (schema in `migrations/0003_taxii.sql`).
+//! The [`TaxiiStore`] trait on SQLite (schema in `migrations/0003_taxii.sql`,
+//! index on ids in `0006_taxii_compact_index.sql`).
+//!
+//! The rows of an id are found by `id_hash` ([`id_hash`]), a compact
+//! 8-byte key, always together with an exact comparison of collection and
+//! stix_id, so hash collisions never change a result. One version per
+//! (collection, stix_id, version_ns, source) is kept here, by looking the
+//! version up before inserting it in the same write transaction.
 //!
 //! `date_added` comes from the one-row `taxii_clock` table, read and
 //! advanced in the inserting transaction: each version gets
@@ -15,6 +22,7 @@ use countersign_store::{
 };
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use sha2::{Digest, Sha256};
 
 use crate::SqliteStore;
 use crate::rows::{col, db, parse, tlp_rank, violation};
@@ -25,6 +33,40 @@ pub const MAX_TAXII_PAGE: u32 = 10_000;
 
 fn now_us() -> i64 {
     chrono::Utc::now().timestamp_micros()
+}
+
+/// The index key of an id in a collection: the first 8 bytes of
+/// SHA-256(collection 0x00 stix_id), big-endian, as SQLite's signed integer.
+/// Stored in the database: never change it without a migration.
+pub(crate) fn id_hash(collection: &str, stix_id: &str) -> i64 {
+    let mut h = Sha256::new();
+    h.update(collection.as_bytes());
+    h.update([0u8]);
+    h.update(stix_id.as_bytes());
+    let digest = h.finalize();
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    i64::from_be_bytes(first)
+}
+
+/// Migration 6's Rust step: fills `id_hash` of the rows copied over from
+/// the version 3 table.
+pub(crate) fn fill_id_hashes(conn: &Connection) -> rusqlite::Result<()> {
+    let rows = conn
+        .prepare("SELECT seq, collection, stix_id FROM taxii_objects")?
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut update = conn.prepare("UPDATE taxii_objects SET id_hash = ?1 WHERE seq = ?2")?;
+    for (seq, collection, stix_id) in rows {
+        update.execute(params![id_hash(&collection, &stix_id), seq])?;
+    }
+    Ok(())
 }
 
 fn source_of(o: &NewTaxiiObject) -> String {
@@ -43,33 +85,33 @@ fn add(tx: &Transaction<'_>, objects: &[NewTaxiiObject]) -> Result<Vec<TaxiiAdde
     let mut out = Vec::with_capacity(objects.len());
     let mut find_version = tx
         .prepare_cached(
-            "SELECT date_added_us, version_ns FROM taxii_objects WHERE collection = ?1 \
-             AND stix_id = ?2 AND version_ns = ?3 AND source = ?4",
+            "SELECT date_added_us, version_ns FROM taxii_objects WHERE id_hash = ?1 \
+             AND version_ns = ?2 AND collection = ?3 AND stix_id = ?4 AND source = ?5",
         )
         .map_err(db("cannot read TAXII objects"))?;
     let mut find_unversioned = tx
         .prepare_cached(
-            "SELECT date_added_us, version_ns FROM taxii_objects WHERE collection = ?1 \
-             AND stix_id = ?2 AND source = ?3 AND json = ?4 LIMIT 1",
+            "SELECT date_added_us, version_ns FROM taxii_objects WHERE id_hash = ?1 \
+             AND collection = ?2 AND stix_id = ?3 AND source = ?4 AND json = ?5 LIMIT 1",
         )
         .map_err(db("cannot read TAXII objects"))?;
-    // OR IGNORE: a version already filed from the same source is kept as
-    // it is (found below), so a re-POST is idempotent.
     let mut insert = tx
         .prepare_cached(
-            "INSERT OR IGNORE INTO taxii_objects (collection, date_added_us, stix_id, type, \
-             spec_version, version, version_ns, owner, tlp, tlp_rank, envelope_id, source, json) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            "INSERT INTO taxii_objects (collection, date_added_us, stix_id, type, \
+             spec_version, version, version_ns, owner, tlp, tlp_rank, envelope_id, source, json, \
+             id_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         )
         .map_err(db("cannot store TAXII objects"))?;
     let now = now_us();
     for o in objects {
         let source = source_of(o);
+        let hash = id_hash(&o.collection, &o.stix_id);
         if o.version.is_none() {
             let existing = find_unversioned
-                .query_row(params![o.collection, o.stix_id, source, o.json], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })
+                .query_row(
+                    params![hash, o.collection, o.stix_id, source, o.json],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
                 .optional()
                 .map_err(db("cannot read TAXII objects"))?;
             if let Some((date_added_us, version_ns)) = existing {
@@ -88,7 +130,23 @@ fn add(tx: &Transaction<'_>, objects: &[NewTaxiiObject]) -> Result<Vec<TaxiiAdde
                 date_added_us.saturating_mul(1000),
             ),
         };
-        let inserted = insert
+        // A version already filed from the same source is kept as it is,
+        // so a re-POST is idempotent.
+        let existing = find_version
+            .query_row(
+                params![hash, version_ns, o.collection, o.stix_id, source],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(db("cannot read TAXII objects"))?;
+        if let Some((date_added_us, version_ns)) = existing {
+            out.push(TaxiiAdded::Existing {
+                date_added_us,
+                version_ns,
+            });
+            continue;
+        }
+        insert
             .execute(params![
                 o.collection,
                 date_added_us,
@@ -103,22 +161,11 @@ fn add(tx: &Transaction<'_>, objects: &[NewTaxiiObject]) -> Result<Vec<TaxiiAdde
                 o.envelope.map(|e| e.to_string()),
                 source,
                 o.json,
+                hash,
             ])
             .map_err(db("cannot store a TAXII object"))?;
-        if inserted == 1 {
-            last = date_added_us;
-            out.push(TaxiiAdded::Added {
-                date_added_us,
-                version_ns,
-            });
-            continue;
-        }
-        let (date_added_us, version_ns) = find_version
-            .query_row(params![o.collection, o.stix_id, version_ns, source], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
-            .map_err(db("cannot read TAXII objects"))?;
-        out.push(TaxiiAdded::Existing {
+        last = date_added_us;
+        out.push(TaxiiAdded::Added {
             date_added_us,
             version_ns,
         });
@@ -185,10 +232,17 @@ fn query(conn: &mut Connection, q: &TaxiiQuery) -> Result<TaxiiPage> {
         args.push(Value::Integer(t));
     }
     if !q.ids.is_empty() {
+        // The hashes find the rows by index; the ids keep the match exact.
         sql.push_str(&format!(
-            " AND o.stix_id IN ({})",
+            " AND o.id_hash IN ({}) AND o.stix_id IN ({})",
+            placeholders(q.ids.len()),
             placeholders(q.ids.len())
         ));
+        args.extend(
+            q.ids
+                .iter()
+                .map(|s| Value::Integer(id_hash(&q.collection, s))),
+        );
         args.extend(q.ids.iter().map(|s| Value::Text(s.clone())));
     }
     if !q.types.is_empty() {
@@ -216,7 +270,8 @@ fn query(conn: &mut Connection, q: &TaxiiQuery) -> Result<TaxiiPage> {
                     };
                     let mut sub = format!(
                         "o.version_ns = (SELECT {f}(o2.version_ns) FROM taxii_objects o2 \
-                         WHERE o2.collection = o.collection AND o2.stix_id = o.stix_id"
+                         WHERE o2.id_hash = o.id_hash AND o2.collection = o.collection \
+                         AND o2.stix_id = o.stix_id"
                     );
                     if let Some(p) = &party {
                         sub.push_str(" AND ");

@@ -19,6 +19,8 @@ mod log;
 mod parties;
 #[path = "store/taxii.rs"]
 mod taxii;
+#[path = "store/taxii_migration.rs"]
+mod taxii_migration;
 #[path = "store/users.rs"]
 mod users;
 

@@ -1,7 +1,9 @@
 //! What federation needs from storage (docs/federation.md): the outbox
 //! (`deliveries`, one row per sent envelope of a deliverable type and
 //! recipient, queued by the backend in the transaction that stores the
-//! envelope) and the receipts that acknowledge envelopes, per party.
+//! envelope) and the receipts that acknowledge envelopes, per party;
+//! cosignatures of this node's checkpoints; and the reachability of each
+//! peer party from signed ping and pong (not logged: see `PingStats`).
 
 use async_trait::async_trait;
 use countersign_core::ids::{EnvelopeId, PartyId};
@@ -77,6 +79,38 @@ pub struct Cosignature {
     pub time: u64,
 }
 
+/// Reachability of one peer party, from this node's signed pings to it
+/// (answered by a verified pong) and its pings to this node. Kept as one
+/// row per party, updated in place: pings are not stored as envelopes nor
+/// logged (docs/federation.md, "Communication checks").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PingStats {
+    pub party: PartyId,
+    /// Unix microseconds of the last ping sent to the party.
+    pub last_attempt_us: Option<i64>,
+    /// Unix microseconds of the last verified pong.
+    pub last_success_us: Option<i64>,
+    /// Round-trip time of the last verified pong, in milliseconds.
+    pub last_rtt_ms: Option<u64>,
+    /// Failures since the last success.
+    pub consecutive_failures: u64,
+    pub successes: u64,
+    pub failures: u64,
+    /// Why the last failed ping failed (kept after a later success).
+    pub last_error: Option<String>,
+    /// Unix microseconds of the last verified ping received from the party.
+    pub last_pinged_us: Option<i64>,
+}
+
+/// What one ping to a party came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PingOutcome {
+    /// A pong signed by the party and referring to the ping came back.
+    Success { rtt_ms: u64 },
+    /// No valid pong: the reason.
+    Failure { error: String },
+}
+
 /// The outbox and receipts. Every method is atomic.
 #[async_trait]
 pub trait FederationStore: Send + Sync {
@@ -124,4 +158,13 @@ pub trait FederationStore: Send + Sync {
     async fn put_cosignature(&self, cosignature: &Cosignature) -> Result<()>;
     /// Cosignatures, newest size first; of one witness if given.
     async fn cosignatures(&self, witness: Option<&str>) -> Result<Vec<Cosignature>>;
+    /// Records one ping to `party` sent at `at_us` and its outcome.
+    async fn record_ping(&self, party: &PartyId, at_us: i64, outcome: &PingOutcome) -> Result<()>;
+    /// Records a verified ping received from `party` at `at_us`.
+    async fn record_pinged(&self, party: &PartyId, at_us: i64) -> Result<()>;
+    /// Ping statistics, by party; of one party if given.
+    async fn ping_stats(&self, party: Option<&PartyId>) -> Result<Vec<PingStats>>;
+    /// The stored envelopes of `ids` that exist, in one read (the outbox
+    /// worker loads a round's envelopes at once). Order is unspecified.
+    async fn envelopes(&self, ids: &[EnvelopeId]) -> Result<Vec<StoredEnvelope>>;
 }

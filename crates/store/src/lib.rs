@@ -8,7 +8,8 @@
 //! object versions and status resources), which a backend offers through
 //! [`Store::taxii`], and the
 //! [`FederationStore`] trait (the outbox and receipts), offered through
-//! [`Store::federation`].
+//! [`Store::federation`], and the [`ObligationStore`] trait (bulk reads
+//! for lifecycles and scorecards), offered through [`Store::obligations`].
 //! Backends live in their own crates with their own migrations
 //! (`countersign-store-sqlite` now, PostgreSQL later) and are chosen from
 //! the database URL at start; this crate holds no SQL and does no IO.
@@ -18,11 +19,13 @@
 
 mod federation;
 mod log;
+mod obligations;
 mod records;
 mod taxii;
 
 pub use federation::*;
 pub use log::*;
+pub use obligations::*;
 pub use records::*;
 pub use taxii::*;
 
@@ -123,6 +126,13 @@ pub trait Store: LogStore {
     /// for the same reason as [`Store::taxii`]; every real backend returns
     /// `Some`.
     fn federation(&self) -> Option<&dyn FederationStore> {
+        None
+    }
+
+    /// The backend's bulk reads for reply obligations. `None` by default
+    /// (the node then reads per notification); every real backend
+    /// returns `Some`.
+    fn obligations(&self) -> Option<&dyn ObligationStore> {
         None
     }
 }

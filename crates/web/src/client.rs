@@ -23,7 +23,10 @@ use countersign_node::deliver::{Transport, TransportError};
 use serde_json::json;
 use tower::ServiceExt;
 
-use crate::api::inbox::InboxOut;
+use crate::api::inbox::{InboxBatchOut, InboxOut};
+
+/// One result per envelope of a batch.
+type BatchAnswer = Vec<Result<Vec<SignedEnvelope>, TransportError>>;
 
 /// The inbox body for an envelope and its attachments.
 fn inbox_body(
@@ -49,8 +52,110 @@ fn inbox_body(
     )
 }
 
-/// Reads an inbox answer.
+/// The `/v1/inbox/batch` body for envelopes without attachments.
+fn batch_body(envelopes: &[SignedEnvelope]) -> Result<String, TransportError> {
+    let deliveries = envelopes
+        .iter()
+        .map(|e| {
+            Ok(json!({
+                "envelope": e.envelope().to_value().map_err(|e| TransportError::permanent(e.message))?,
+                "signature": e.signature(),
+            }))
+        })
+        .collect::<Result<Vec<_>, TransportError>>()?;
+    Ok(json!({ "deliveries": deliveries }).to_string())
+}
+
+/// Reads a batch answer: per envelope its receipts or its refusal, which
+/// is permanent or not as for a single delivery. `None` if the peer has
+/// no batch endpoint (404, 405): then the envelopes go one by one.
+fn batch_answer(
+    status: StatusCode,
+    body: &[u8],
+    count: usize,
+) -> Result<Option<BatchAnswer>, TransportError> {
+    if matches!(
+        status,
+        StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED
+    ) {
+        return Ok(None);
+    }
+    if status != StatusCode::OK {
+        // The batch as a whole was refused: a retry may go through (a
+        // smaller batch, the peer back), so nothing is permanent here.
+        let e = read_inbox(status, body)
+            .err()
+            .unwrap_or_else(|| TransportError::retry(format!("inbox batch: {status}")));
+        return Err(TransportError::retry(e.message));
+    }
+    let out: InboxBatchOut = serde_json::from_slice(body).map_err(|e| {
+        TransportError::retry(format!("the inbox batch answer is not readable: {e}"))
+    })?;
+    if out.results.len() != count {
+        return Err(TransportError::retry(format!(
+            "the inbox answered {} results for a batch of {count}",
+            out.results.len()
+        )));
+    }
+    Ok(Some(
+        out.results
+            .into_iter()
+            .map(|item| {
+                let status = StatusCode::from_u16(item.status).unwrap_or(StatusCode::BAD_GATEWAY);
+                if status != StatusCode::OK {
+                    let message = match &item.error {
+                        Some(e) => format!("{} {}: {}", status.as_u16(), e.code, e.message),
+                        None => format!("{}", status.as_u16()),
+                    };
+                    return Err(TransportError {
+                        permanent: is_permanent(status),
+                        message,
+                    });
+                }
+                item.receipts
+                    .into_iter()
+                    .map(|r| {
+                        SignedEnvelope::from_parts(r.envelope, r.signature).map_err(|e| {
+                            TransportError::retry(format!("malformed receipt: {}", e.message))
+                        })
+                    })
+                    .collect()
+            })
+            .collect(),
+    ))
+}
+
+/// Answers that cannot change on a retry: the delivery fails at once.
+fn is_permanent(status: StatusCode) -> bool {
+    matches!(
+        status,
+        StatusCode::BAD_REQUEST | StatusCode::PAYLOAD_TOO_LARGE | StatusCode::UNPROCESSABLE_ENTITY
+    )
+}
+
+/// Reads an inbox answer: its receipts.
 fn inbox_answer(status: StatusCode, body: &[u8]) -> Result<Vec<SignedEnvelope>, TransportError> {
+    read_inbox(status, body)?
+        .receipts
+        .into_iter()
+        .map(|r| {
+            SignedEnvelope::from_parts(r.envelope, r.signature)
+                .map_err(|e| TransportError::retry(format!("malformed receipt: {}", e.message)))
+        })
+        .collect()
+}
+
+/// Reads the answer to a ping: its pong (checked by the node).
+fn pong_answer(status: StatusCode, body: &[u8]) -> Result<SignedEnvelope, TransportError> {
+    let pong = read_inbox(status, body)?
+        .pong
+        .ok_or_else(|| TransportError::retry("the inbox answered the ping without a pong"))?;
+    SignedEnvelope::from_parts(pong.envelope, pong.signature)
+        .map_err(|e| TransportError::retry(format!("malformed pong: {}", e.message)))
+}
+
+/// Reads an inbox answer: an error for any status but 200.
+fn read_inbox(status: StatusCode, body: &[u8]) -> Result<InboxOut, TransportError> {
     let text = String::from_utf8_lossy(body);
     if status != StatusCode::OK {
         let message = serde_json::from_slice::<crate::wire::ErrorOut>(body)
@@ -62,23 +167,29 @@ fn inbox_answer(status: StatusCode, body: &[u8]) -> Result<Vec<SignedEnvelope>, 
                     text.chars().take(200).collect::<String>()
                 )
             });
-        let permanent = matches!(
-            status,
-            StatusCode::BAD_REQUEST
-                | StatusCode::PAYLOAD_TOO_LARGE
-                | StatusCode::UNPROCESSABLE_ENTITY
-        );
-        return Err(TransportError { permanent, message });
+        return Err(TransportError {
+            permanent: is_permanent(status),
+            message,
+        });
     }
-    let out: InboxOut = serde_json::from_slice(body)
-        .map_err(|e| TransportError::retry(format!("the inbox answer is not readable: {e}")))?;
-    out.receipts
-        .into_iter()
-        .map(|r| {
-            SignedEnvelope::from_parts(r.envelope, r.signature)
-                .map_err(|e| TransportError::retry(format!("malformed receipt: {}", e.message)))
-        })
-        .collect()
+    serde_json::from_slice(body)
+        .map_err(|e| TransportError::retry(format!("the inbox answer is not readable: {e}")))
+}
+
+/// An error with its causes ("error sending request: … Connection
+/// refused"), since reqwest's own message leaves the cause out.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let next = s.to_string();
+        if !text.contains(&next) {
+            text.push_str(": ");
+            text.push_str(&next);
+        }
+        source = s.source();
+    }
+    text
 }
 
 fn base(endpoint: &str) -> &str {
@@ -102,6 +213,27 @@ impl HttpTransport {
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
         Ok(HttpTransport { client })
     }
+
+    async fn post_inbox(
+        &self,
+        endpoint: &str,
+        body: String,
+    ) -> Result<(StatusCode, axum::body::Bytes), TransportError> {
+        let r = self
+            .client
+            .post(format!("{}/v1/inbox", base(endpoint)))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| TransportError::retry(format!("{endpoint}: {}", chain(&e))))?;
+        let status = StatusCode::from_u16(r.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+        let bytes = r
+            .bytes()
+            .await
+            .map_err(|e| TransportError::retry(format!("{endpoint}: {}", chain(&e))))?;
+        Ok((status, bytes))
+    }
 }
 
 #[async_trait]
@@ -112,21 +244,51 @@ impl Transport for HttpTransport {
         envelope: &SignedEnvelope,
         attachments: &BTreeMap<Sha256Hex, Vec<u8>>,
     ) -> Result<Vec<SignedEnvelope>, TransportError> {
-        let body = inbox_body(envelope, attachments)?;
+        let (status, bytes) = self
+            .post_inbox(endpoint, inbox_body(envelope, attachments)?)
+            .await?;
+        inbox_answer(status, &bytes)
+    }
+
+    async fn ping(
+        &self,
+        endpoint: &str,
+        ping: &SignedEnvelope,
+    ) -> Result<SignedEnvelope, TransportError> {
+        let (status, bytes) = self
+            .post_inbox(endpoint, inbox_body(ping, &BTreeMap::new())?)
+            .await?;
+        pong_answer(status, &bytes)
+    }
+
+    async fn deliver_batch(
+        &self,
+        endpoint: &str,
+        envelopes: &[SignedEnvelope],
+    ) -> Result<BatchAnswer, TransportError> {
         let r = self
             .client
-            .post(format!("{}/v1/inbox", base(endpoint)))
+            .post(format!("{}/v1/inbox/batch", base(endpoint)))
             .header("content-type", "application/json")
-            .body(body)
+            .body(batch_body(envelopes)?)
             .send()
             .await
-            .map_err(|e| TransportError::retry(format!("{endpoint}: {e}")))?;
+            .map_err(|e| TransportError::retry(format!("{endpoint}: {}", chain(&e))))?;
         let status = StatusCode::from_u16(r.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
         let bytes = r
             .bytes()
             .await
-            .map_err(|e| TransportError::retry(format!("{endpoint}: {e}")))?;
-        inbox_answer(status, &bytes)
+            .map_err(|e| TransportError::retry(format!("{endpoint}: {}", chain(&e))))?;
+        match batch_answer(status, &bytes, envelopes.len())? {
+            Some(answers) => Ok(answers),
+            None => {
+                let mut out = Vec::with_capacity(envelopes.len());
+                for e in envelopes {
+                    out.push(self.deliver(endpoint, e, &BTreeMap::new()).await);
+                }
+                Ok(out)
+            }
+        }
     }
 
     async fn add_checkpoint(
@@ -141,12 +303,12 @@ impl Transport for HttpTransport {
             .body(body.to_owned())
             .send()
             .await
-            .map_err(|e| TransportError::retry(format!("{endpoint}: {e}")))?;
+            .map_err(|e| TransportError::retry(format!("{endpoint}: {}", chain(&e))))?;
         let status = r.status().as_u16();
         let text = r
             .text()
             .await
-            .map_err(|e| TransportError::retry(format!("{endpoint}: {e}")))?;
+            .map_err(|e| TransportError::retry(format!("{endpoint}: {}", chain(&e))))?;
         Ok((status, text))
     }
 
@@ -156,7 +318,7 @@ impl Transport for HttpTransport {
             .get(format!("{}/log/{path}", base(endpoint)))
             .send()
             .await
-            .map_err(|e| TransportError::retry(format!("{endpoint}: {e}")))?;
+            .map_err(|e| TransportError::retry(format!("{endpoint}: {}", chain(&e))))?;
         if r.status().as_u16() == 404 {
             return Ok(None);
         }
@@ -169,7 +331,7 @@ impl Transport for HttpTransport {
         Ok(Some(
             r.bytes()
                 .await
-                .map_err(|e| TransportError::retry(format!("{endpoint}: {e}")))?
+                .map_err(|e| TransportError::retry(format!("{endpoint}: {}", chain(&e))))?
                 .to_vec(),
         ))
     }
@@ -213,11 +375,11 @@ impl RouterTransport {
         let response = router
             .oneshot(request)
             .await
-            .map_err(|e| TransportError::retry(format!("{endpoint}: {e}")))?;
+            .map_err(|e| TransportError::retry(format!("{endpoint}: {}", chain(&e))))?;
         let status = response.status();
         let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
             .await
-            .map_err(|e| TransportError::retry(format!("{endpoint}: {e}")))?;
+            .map_err(|e| TransportError::retry(format!("{endpoint}: {}", chain(&e))))?;
         Ok((status, bytes.to_vec()))
     }
 }
@@ -238,6 +400,45 @@ impl Transport for RouterTransport {
             .map_err(|e| TransportError::permanent(e.to_string()))?;
         let (status, body) = self.call(endpoint, request).await?;
         inbox_answer(status, &body)
+    }
+
+    async fn ping(
+        &self,
+        endpoint: &str,
+        ping: &SignedEnvelope,
+    ) -> Result<SignedEnvelope, TransportError> {
+        let request = Request::builder()
+            .method(Method::POST)
+            .uri("/v1/inbox")
+            .header("content-type", "application/json")
+            .body(Body::from(inbox_body(ping, &BTreeMap::new())?))
+            .map_err(|e| TransportError::permanent(e.to_string()))?;
+        let (status, body) = self.call(endpoint, request).await?;
+        pong_answer(status, &body)
+    }
+
+    async fn deliver_batch(
+        &self,
+        endpoint: &str,
+        envelopes: &[SignedEnvelope],
+    ) -> Result<BatchAnswer, TransportError> {
+        let request = Request::builder()
+            .method(Method::POST)
+            .uri("/v1/inbox/batch")
+            .header("content-type", "application/json")
+            .body(Body::from(batch_body(envelopes)?))
+            .map_err(|e| TransportError::permanent(e.to_string()))?;
+        let (status, body) = self.call(endpoint, request).await?;
+        match batch_answer(status, &body, envelopes.len())? {
+            Some(answers) => Ok(answers),
+            None => {
+                let mut out = Vec::with_capacity(envelopes.len());
+                for e in envelopes {
+                    out.push(self.deliver(endpoint, e, &BTreeMap::new()).await);
+                }
+                Ok(out)
+            }
+        }
     }
 
     async fn add_checkpoint(

@@ -30,6 +30,7 @@ pub mod auth;
 pub mod client;
 pub mod error;
 pub mod openapi;
+pub mod report;
 pub mod taxii;
 pub mod ui;
 pub mod wire;
@@ -71,6 +72,10 @@ pub fn router(node: Node) -> Router {
             ))),
         )
         .route(
+            "/v1/inbox/batch",
+            post(api::inbox::deliver_batch).layer(DefaultBodyLimit::max(crate::MAX_JSON_BODY)),
+        )
+        .route(
             "/v1/session",
             post(api::session::login).delete(api::session::logout),
         )
@@ -99,6 +104,18 @@ pub fn router(node: Node) -> Router {
             get(api::notifications::receipt),
         )
         .route(
+            "/v1/notifications/{id}/timeline",
+            get(api::obligations::timeline),
+        )
+        .route("/v1/replies/{id}/rating", post(api::obligations::rate))
+        .route(
+            "/v1/replies/{id}/rating-proposal",
+            get(api::obligations::proposal),
+        )
+        .route("/v1/obligations/due", get(api::obligations::due))
+        .route("/v1/scorecards", get(api::obligations::scorecards))
+        .route("/v1/scorecards/report", get(api::obligations::report))
+        .route(
             "/v1/notifications/{id}/attachments/{sha256}",
             get(api::attachments::download),
         )
@@ -112,6 +129,7 @@ pub fn router(node: Node) -> Router {
         .route("/", get(ui::notifications::list))
         .route("/login", get(ui::login::show).post(ui::login::submit))
         .route("/logout", post(ui::login::logout))
+        .route("/dashboard", get(ui::dashboard::show))
         .route("/parties", get(ui::parties::list))
         .route("/log", get(ui::log::show))
         .route(
@@ -123,6 +141,11 @@ pub fn router(node: Node) -> Router {
                 )),
         )
         .route("/notifications/{id}", get(ui::notifications::detail))
+        .route("/notifications/{id}/reply", post(ui::replies::reply))
+        .route(
+            "/notifications/{id}/replies/{reply}/rating",
+            post(ui::replies::rate),
+        )
         .route("/assets/style.css", get(ui::style));
     api.merge(ui)
         .merge(taxii::router())

@@ -32,11 +32,13 @@ use countersign_core::taxonomy::{Category, RSIT};
 use countersign_core::time::Timestamp;
 use countersign_core::tlp::Tlp;
 use countersign_node::access::Viewer;
-use countersign_node::notify::{AttachmentInput, NotificationDetail, NotifyRequest};
+use countersign_node::notify::{AttachmentInput, FillDeadlines, NotificationDetail, NotifyRequest};
 use countersign_node::parties::ImportOutcome;
 use countersign_node::{NodeError, now};
 use countersign_stix::EvidenceSummary;
-use countersign_store::{NotificationFilter, NotificationRow, Page, PageRequest, StoredParty};
+use countersign_store::{
+    NotificationFilter, NotificationRow, Page, PageRequest, PingStats, StoredParty,
+};
 
 /// The largest page a listing returns.
 pub const MAX_PAGE: u32 = 500;
@@ -268,6 +270,68 @@ pub struct PartyOut {
     pub local: bool,
     #[schema(format = DateTime)]
     pub updated: String,
+    /// Communication checks with the party (signed ping and pong), once
+    /// there has been one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reachability: Option<ReachabilityOut>,
+}
+
+/// A peer party's reachability from signed ping and pong
+/// (docs/federation.md, "Communication checks").
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReachabilityOut {
+    /// When this node last pinged the party.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = DateTime)]
+    pub last_attempt: Option<String>,
+    /// When a verified pong last came back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = DateTime)]
+    pub last_success: Option<String>,
+    /// Round-trip time of the last verified pong, in milliseconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_rtt_ms: Option<u64>,
+    /// Failed pings since the last success.
+    pub consecutive_failures: u64,
+    pub successes: u64,
+    pub failures: u64,
+    /// Why the last failed ping failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    /// When the party last pinged this node (a verified ping).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = DateTime)]
+    pub last_pinged: Option<String>,
+}
+
+/// RFC 3339 of Unix microseconds (the store's clock for pings).
+pub fn micros_text(us: i64) -> String {
+    chrono::DateTime::from_timestamp_micros(us)
+        .map(|t| Timestamp::from_datetime(t).to_string())
+        .unwrap_or_else(|| us.to_string())
+}
+
+impl From<&PingStats> for ReachabilityOut {
+    fn from(s: &PingStats) -> Self {
+        ReachabilityOut {
+            last_attempt: s.last_attempt_us.map(micros_text),
+            last_success: s.last_success_us.map(micros_text),
+            last_rtt_ms: s.last_rtt_ms,
+            consecutive_failures: s.consecutive_failures,
+            successes: s.successes,
+            failures: s.failures,
+            last_error: s.last_error.clone(),
+            last_pinged: s.last_pinged_us.map(micros_text),
+        }
+    }
+}
+
+impl PartyOut {
+    /// The party with its reachability, if there has been a ping.
+    pub fn with_reachability(mut self, stats: Option<&PingStats>) -> Self {
+        self.reachability = stats.map(ReachabilityOut::from);
+        self
+    }
 }
 
 impl From<&StoredParty> for PartyOut {
@@ -305,6 +369,7 @@ impl From<&StoredParty> for PartyOut {
             witness_vkey: p.witness_vkey.clone(),
             local: s.local,
             updated: s.updated.to_string(),
+            reachability: None,
         }
     }
 }
@@ -798,11 +863,13 @@ pub struct NotificationIn {
     pub severity: String,
     #[schema(schema_with = tlp_schema)]
     pub tlp: String,
-    /// Acknowledgement deadline; defaults to 24 hours after sending.
+    /// Acknowledgement deadline; defaults to the node's deadline policy
+    /// (NIS2: 24 hours after sending; 4 hours for protected sectors).
     #[serde(default)]
     #[schema(format = DateTime)]
     pub ack_by: Option<String>,
-    /// Substantive-reply deadline; defaults to 72 hours after sending.
+    /// Substantive-reply deadline; defaults to the node's deadline policy
+    /// (NIS2: 72 hours after sending; 24 hours for protected sectors).
     #[serde(default)]
     #[schema(format = DateTime)]
     pub reply_by: Option<String>,
@@ -841,7 +908,14 @@ impl NotificationIn {
         };
         let to = parse_all("to", &self.to, |t| PartyId::parse(t.trim()))?;
         let category = field("category", Category::parse_lenient(&self.category))?;
+        // Deadlines not named are filled by the node from its policy at
+        // the exact send time (`FillDeadlines`); the values here only
+        // stand in until then.
         let sent = now();
+        let fill_deadlines = FillDeadlines {
+            ack_by: non_empty(self.ack_by.as_deref()).is_none(),
+            reply_by: non_empty(self.reply_by.as_deref()).is_none(),
+        };
         let ack_by = match non_empty(self.ack_by.as_deref()) {
             Some(t) => field("ack_by", parse_time(t, DayEdge::Start))?,
             None => sent.plus_hours(DEFAULT_ACK_HOURS),
@@ -896,6 +970,7 @@ impl NotificationIn {
             refs: vec![],
             notification,
             attachments,
+            fill_deadlines,
         })
     }
 }
@@ -1077,6 +1152,436 @@ pub fn parse_time(text: &str, edge: DayEdge) -> Result<Timestamp, countersign_co
     Err(countersign_core::CoreError::invalid(format!(
         "{text:?} is not a time; write RFC 3339 like 2026-11-22T09:30:00Z, or a date like 2026-11-22"
     )))
+}
+
+// ---- Reply obligations (issue 5): ratings, timelines, due lists, scorecards.
+
+/// A rating to sign: a quality and a reason, or the rule's proposal.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RatingIn {
+    /// `substantive` or `formal`; required unless `accept_proposal`.
+    #[serde(default)]
+    pub quality: Option<String>,
+    /// Why; required unless `accept_proposal` (then the rule's reason is
+    /// used when none is given).
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// Close the matter with this rating (cannot be undone).
+    #[serde(default)]
+    pub close: bool,
+    /// Sign what the documented rule proposes (refused for an
+    /// acknowledgement, which needs no rating).
+    #[serde(default)]
+    pub accept_proposal: bool,
+}
+
+/// A signed rating.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RatingOut {
+    pub id: String,
+    pub reply: String,
+    pub notification: String,
+    /// `substantive` or `formal`.
+    pub quality: String,
+    pub reason: String,
+    pub close: bool,
+    pub envelope: SignedEnvelopeOut,
+}
+
+impl RatingOut {
+    pub fn from_signed(
+        signed: &countersign_core::envelope::SignedEnvelope,
+    ) -> Result<Self, NodeError> {
+        let env = signed.envelope();
+        let rating: countersign_core::reply::Rating = serde_json::from_value(env.body.clone())
+            .map_err(|e| NodeError::internal(format!("a rating does not parse: {e}")))?;
+        Ok(RatingOut {
+            id: signed.id().to_string(),
+            reply: rating.reply.to_string(),
+            notification: env.refs.get(1).map(ToString::to_string).unwrap_or_default(),
+            quality: rating.quality.as_str().to_owned(),
+            reason: rating.reason,
+            close: rating.close,
+            envelope: SignedEnvelopeOut {
+                envelope: env.to_value()?,
+                signature: signed.signature().to_owned(),
+            },
+        })
+    }
+}
+
+/// What the documented rule proposes for a reply.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RatingProposalOut {
+    /// `substantive`, `formal`, or absent: the reply needs no rating.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quality: Option<String>,
+    pub reason: String,
+}
+
+impl From<&countersign_core::reply::RatingProposal> for RatingProposalOut {
+    fn from(p: &countersign_core::reply::RatingProposal) -> Self {
+        RatingProposalOut {
+            quality: p.quality.map(|q| q.as_str().to_owned()),
+            reason: p.reason.clone(),
+        }
+    }
+}
+
+/// One obligation's derived state (see `countersign_core::lifecycle`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LifecycleOut {
+    /// queued, delivered, acknowledged, answered or closed.
+    pub stage: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivered_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acknowledged_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answered_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<String>,
+    pub overdue_ack: bool,
+    pub overdue_reply: bool,
+    pub ack_late: bool,
+    pub answer_late: bool,
+    pub delivery_failed: bool,
+    pub replies: u32,
+    /// The best current rating over the replies: substantive, formal, or absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quality: Option<String>,
+}
+
+impl From<&countersign_core::lifecycle::Lifecycle> for LifecycleOut {
+    fn from(l: &countersign_core::lifecycle::Lifecycle) -> Self {
+        let t = |t: Option<Timestamp>| t.map(|t| t.to_string());
+        LifecycleOut {
+            stage: l.stage.as_str().to_owned(),
+            delivered_at: t(l.delivered_at),
+            acknowledged_at: t(l.acknowledged_at),
+            answered_at: t(l.answered_at),
+            closed_at: t(l.closed_at),
+            overdue_ack: l.overdue_ack,
+            overdue_reply: l.overdue_reply,
+            ack_late: l.ack_late,
+            answer_late: l.answer_late,
+            delivery_failed: l.delivery_failed,
+            replies: l.replies,
+            quality: l.quality().map(|q| q.as_str().to_owned()),
+        }
+    }
+}
+
+/// One recipient's lifecycle.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RecipientLifecycleOut {
+    pub party: String,
+    pub lifecycle: LifecycleOut,
+}
+
+/// How far an event is proven.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProofStateOut {
+    /// The signature verifies against the directory.
+    pub signed: bool,
+    /// A verified receipt is held (sent) or was given (received); absent
+    /// for receipts themselves.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receipt_verified: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_index: Option<u64>,
+    /// Peer witnesses that cosigned a checkpoint covering the leaf.
+    pub witnessed: u32,
+}
+
+/// One event of a notification's timeline.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TimelineEventOut {
+    pub at: String,
+    /// sent, delivered, reply or rating.
+    pub event: String,
+    pub envelope: String,
+    pub from: String,
+    /// delivered: the recipient.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// reply: its kind.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reply_kind: Option<String>,
+    /// rating: the rated reply.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reply: Option<String>,
+    /// rating: substantive or formal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quality: Option<String>,
+    /// rating: it closes the matter.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub close: bool,
+    /// rating: the earlier rating of the same reply it replaces.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub supersedes: Option<String>,
+    pub proof: ProofStateOut,
+}
+
+/// A notification's lifecycle per recipient and its events, oldest first.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TimelineOut {
+    pub notification: String,
+    pub from: String,
+    pub created: String,
+    pub ack_by: String,
+    pub reply_by: String,
+    /// The final report's date under this node's policy (not signed).
+    pub final_by: String,
+    /// The notification touches a protected sector.
+    pub protected: bool,
+    pub recipients: Vec<RecipientLifecycleOut>,
+    pub events: Vec<TimelineEventOut>,
+}
+
+impl From<&countersign_node::obligations::Timeline> for TimelineOut {
+    fn from(t: &countersign_node::obligations::Timeline) -> Self {
+        use countersign_node::obligations::TimelineEventKind as K;
+        let events = t
+            .events
+            .iter()
+            .map(|e| {
+                let mut out = TimelineEventOut {
+                    at: e.at.to_string(),
+                    event: String::new(),
+                    envelope: e.envelope.to_string(),
+                    from: e.from.to_string(),
+                    to: None,
+                    reply_kind: None,
+                    reply: None,
+                    quality: None,
+                    close: false,
+                    supersedes: None,
+                    proof: ProofStateOut {
+                        signed: e.proof.signed,
+                        receipt_verified: e.proof.receipt_verified,
+                        log_index: e.proof.log_index,
+                        witnessed: e.proof.witnessed,
+                    },
+                };
+                match &e.kind {
+                    K::Sent => out.event = "sent".into(),
+                    K::Delivered { to } => {
+                        out.event = "delivered".into();
+                        out.to = Some(to.to_string());
+                    }
+                    K::Reply { kind } => {
+                        out.event = "reply".into();
+                        out.reply_kind = Some(kind.as_str().to_owned());
+                    }
+                    K::Rating {
+                        quality,
+                        close,
+                        reply,
+                        supersedes,
+                    } => {
+                        out.event = "rating".into();
+                        out.quality = Some(quality.as_str().to_owned());
+                        out.close = *close;
+                        out.reply = Some(reply.to_string());
+                        out.supersedes = supersedes.map(|s| s.to_string());
+                    }
+                }
+                out
+            })
+            .collect();
+        TimelineOut {
+            notification: t.notification.to_string(),
+            from: t.from.to_string(),
+            created: t.created.to_string(),
+            ack_by: t.ack_by.to_string(),
+            reply_by: t.reply_by.to_string(),
+            final_by: t.final_by.to_string(),
+            protected: t.protected,
+            recipients: t
+                .recipients
+                .iter()
+                .map(|r| RecipientLifecycleOut {
+                    party: r.party.to_string(),
+                    lifecycle: LifecycleOut::from(&r.lifecycle),
+                })
+                .collect(),
+            events,
+        }
+    }
+}
+
+/// An obligation whose deadline has passed or is near.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DueItemOut {
+    pub notification: String,
+    pub title: String,
+    pub from: String,
+    pub recipient: String,
+    /// `out`: the counterpart owes us; `in`: we owe it.
+    pub direction: String,
+    /// `ack` or `reply`.
+    pub deadline: String,
+    pub due: String,
+    pub protected: bool,
+    pub stage: String,
+}
+
+/// The overdue and soon-due lists.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DueListsOut {
+    /// Most recently due first.
+    pub overdue: Vec<DueItemOut>,
+    /// Soonest first.
+    pub soon_due: Vec<DueItemOut>,
+}
+
+impl From<&countersign_node::obligations::DueLists> for DueListsOut {
+    fn from(d: &countersign_node::obligations::DueLists) -> Self {
+        let item = |i: &countersign_node::obligations::DueItem| DueItemOut {
+            notification: i.notification.to_string(),
+            title: i.title.clone(),
+            from: i.from.to_string(),
+            recipient: i.recipient.to_string(),
+            direction: i.direction.as_str().to_owned(),
+            deadline: i.which.as_str().to_owned(),
+            due: i.due.to_string(),
+            protected: i.protected,
+            stage: i.stage.as_str().to_owned(),
+        };
+        DueListsOut {
+            overdue: d.overdue.iter().map(item).collect(),
+            soon_due: d.soon_due.iter().map(item).collect(),
+        }
+    }
+}
+
+/// `GET /v1/obligations/due` parameters.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct DueQuery {
+    /// Hours ahead that count as soon (default 24, at most 8760).
+    pub soon_hours: Option<i64>,
+}
+
+/// `GET /v1/scorecards` parameters.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ScorecardParams {
+    /// `30d`, `12w` or `2026-01-01..2026-03-31` (default `90d`).
+    pub period: Option<String>,
+    /// One counterpart's party id.
+    pub counterpart: Option<String>,
+    /// `in` (how we answered them) or `out` (how they answered us).
+    pub direction: Option<String>,
+}
+
+impl ScorecardParams {
+    pub fn to_query(
+        &self,
+        now: Timestamp,
+    ) -> Result<countersign_node::obligations::ScorecardQuery, NodeError> {
+        use countersign_core::scorecard::{Direction, Period};
+        Ok(countersign_node::obligations::ScorecardQuery {
+            period: field(
+                "period",
+                Period::parse(non_empty(self.period.as_deref()).unwrap_or("90d"), now),
+            )?,
+            counterpart: non_empty(self.counterpart.as_deref())
+                .map(|c| field("counterpart", PartyId::parse(c)))
+                .transpose()?,
+            direction: non_empty(self.direction.as_deref())
+                .map(|d| field("direction", Direction::parse(d)))
+                .transpose()?,
+        })
+    }
+}
+
+/// Median and 90th percentile (nearest rank), in seconds.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PercentilesOut {
+    pub count: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub median_s: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p90_s: Option<i64>,
+}
+
+/// Notifications created in one week and how many are answered by now.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct WeekCountOut {
+    pub week_start: String,
+    pub sent: u32,
+    pub answered: u32,
+}
+
+/// One scorecard (see `countersign_core::scorecard` for each figure).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ScorecardOut {
+    pub party: String,
+    pub counterpart: String,
+    /// `out` or `in`.
+    pub direction: String,
+    pub sent: u32,
+    pub delivered: u32,
+    pub acknowledged: u32,
+    pub answered: u32,
+    pub substantive: u32,
+    pub formal: u32,
+    pub unrated: u32,
+    pub unanswered: u32,
+    pub overdue: u32,
+    pub replies: u32,
+    pub to_deliver: PercentilesOut,
+    pub to_acknowledge: PercentilesOut,
+    pub to_answer: PercentilesOut,
+    pub weekly: Vec<WeekCountOut>,
+}
+
+impl From<&countersign_core::scorecard::Scorecard> for ScorecardOut {
+    fn from(c: &countersign_core::scorecard::Scorecard) -> Self {
+        let p = |p: &countersign_core::scorecard::Percentiles| PercentilesOut {
+            count: p.count,
+            median_s: p.median_s,
+            p90_s: p.p90_s,
+        };
+        ScorecardOut {
+            party: c.party.to_string(),
+            counterpart: c.counterpart.to_string(),
+            direction: c.direction.as_str().to_owned(),
+            sent: c.sent,
+            delivered: c.delivered,
+            acknowledged: c.acknowledged,
+            answered: c.answered,
+            substantive: c.substantive,
+            formal: c.formal,
+            unrated: c.unrated,
+            unanswered: c.unanswered,
+            overdue: c.overdue,
+            replies: c.replies,
+            to_deliver: p(&c.to_deliver),
+            to_acknowledge: p(&c.to_acknowledge),
+            to_answer: p(&c.to_answer),
+            weekly: c
+                .weekly
+                .iter()
+                .map(|w| WeekCountOut {
+                    week_start: w.week_start.to_string(),
+                    sent: w.sent,
+                    answered: w.answered,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Scorecards over a period.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ScorecardsOut {
+    pub period_start: String,
+    pub period_end: String,
+    pub scorecards: Vec<ScorecardOut>,
 }
 
 #[cfg(test)]

@@ -20,12 +20,16 @@ mod auth;
 mod bad_input;
 #[path = "web/contract.rs"]
 mod contract;
+#[path = "web/dashboard.rs"]
+mod dashboard;
 #[path = "web/inbox.rs"]
 mod inbox;
 #[path = "web/interop.rs"]
 mod interop;
 #[path = "web/log.rs"]
 mod log;
+#[path = "web/obligations.rs"]
+mod obligations;
 #[path = "web/taxii.rs"]
 mod taxii;
 #[path = "web/ui.rs"]

@@ -70,6 +70,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
                         refs: vec![],
                         notification,
                         attachments: vec![],
+                        fill_deadlines: Default::default(),
                     },
                 )
                 .await?;

@@ -8,6 +8,8 @@
 //! come from the documentation ranges (RFC 5737 addresses, RFC 5398 AS
 //! numbers, `.example` domains), so nothing points at a real party.
 
+mod history;
+
 use clap::Args;
 use serde_json::{Value, json};
 use std::path::PathBuf;
@@ -25,7 +27,7 @@ use countersign_core::tlp::Tlp;
 use countersign_node::access::Viewer;
 use countersign_node::auth::random_secret;
 use countersign_node::datadir::DataDir;
-use countersign_node::notify::{AttachmentInput, NotifyRequest};
+use countersign_node::notify::{AttachmentInput, FillDeadlines, NotifyRequest};
 use countersign_node::{InitOptions, Node, now};
 
 #[derive(Args, Debug)]
@@ -208,6 +210,10 @@ pub async fn seed(
                 scope.push_text(n)?;
             }
             stored.party.constituency = scope;
+            // The demo history is back-dated: its keys must be valid then.
+            for key in &mut stored.party.keys {
+                key.valid_from = key.valid_from.plus_hours(-24 * (7 * history::WEEKS + 30));
+            }
             node.store()
                 .put_party(&stored, true)
                 .await
@@ -301,6 +307,21 @@ pub async fn seed(
             .await?;
     }
     deliver_all(&nodes).await?;
+    // Months of back-dated traffic with three reply behaviours.
+    let mut host = std::collections::BTreeMap::new();
+    for (i, (_, hosted)) in NODES.iter().enumerate() {
+        for id in hosted.iter() {
+            host.insert(PartyId::parse(id)?, i);
+        }
+    }
+    let plain: Vec<Node> = nodes.iter().map(|n| n.node.clone()).collect();
+    let started = std::time::Instant::now();
+    let made = history::History::new(&plain, host).generate().await?;
+    tracing::info!(
+        notifications = made,
+        ms = started.elapsed().as_millis() as u64,
+        "demo history made"
+    );
     for n in &nodes {
         n.node.submit_to_witnesses().await?;
     }
@@ -449,6 +470,7 @@ fn incidents() -> anyhow::Result<Vec<NotifyRequest>> {
             media_type: "text/plain".into(),
             bytes: log.into_bytes(),
         }],
+        fill_deadlines: FillDeadlines::BOTH,
     });
 
     // Technical data of one kind: an indicator without observations.
@@ -472,6 +494,7 @@ fn incidents() -> anyhow::Result<Vec<NotifyRequest>> {
         refs: vec![],
         notification: n,
         attachments: vec![],
+        fill_deadlines: FillDeadlines::BOTH,
     });
 
     // Claims only: a report, no technical data.
@@ -495,6 +518,7 @@ fn incidents() -> anyhow::Result<Vec<NotifyRequest>> {
         refs: vec![],
         notification: n,
         attachments: vec![],
+        fill_deadlines: FillDeadlines::BOTH,
     });
 
     // No evidence at all: shown as unsubstantiated.
@@ -513,6 +537,7 @@ fn incidents() -> anyhow::Result<Vec<NotifyRequest>> {
         refs: vec![],
         notification: n,
         attachments: vec![],
+        fill_deadlines: FillDeadlines::BOTH,
     });
 
     // TLP:RED between two national CERTs, corroborated.
@@ -545,6 +570,7 @@ fn incidents() -> anyhow::Result<Vec<NotifyRequest>> {
         refs: vec![],
         notification: n,
         attachments: vec![],
+        fill_deadlines: FillDeadlines::BOTH,
     });
     Ok(out)
 }

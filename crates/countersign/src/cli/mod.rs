@@ -8,10 +8,16 @@ mod matching;
 mod notify;
 mod outbox;
 mod output;
+mod overdue;
 mod party;
+mod ping;
+mod rate;
 mod reply;
+mod report;
 mod serve;
 mod show;
+mod stix;
+mod timeline;
 mod user;
 mod verify;
 
@@ -63,8 +69,18 @@ pub enum Command {
     BenchDeliver(bench::BenchArgs),
     /// Answer a notification (as one of its recipients).
     Reply(Box<reply::ReplyArgs>),
+    /// Rate a reply to our notification as substantive or formal (as the notifier).
+    Rate(Box<rate::RateArgs>),
+    /// Overdue and soon-due acknowledgements and answers, both directions.
+    Overdue(overdue::OverdueArgs),
+    /// Scorecards per counterpart and direction: table, JSON, CSV or an HTML report.
+    Report(Box<report::ReportArgs>),
+    /// A notification's lifecycle per recipient and its events with their proof state.
+    Timeline(timeline::TimelineArgs),
     /// Deliveries of sent envelopes and their states.
     Outbox(outbox::OutboxArgs),
+    /// Check that a peer party answers (a signed ping and pong), or list reachability (--status).
+    Ping(ping::PingArgs),
     /// Write a stored receipt (for `countersign verify`).
     Receipt(outbox::ReceiptArgs),
     /// List things.
@@ -79,6 +95,9 @@ pub enum Command {
     /// The node's transparency log: checkpoint, key, proofs.
     #[command(subcommand)]
     Log(log::LogCommand),
+    /// Check STIX 2.1 files offline.
+    #[command(subcommand)]
+    Stix(stix::StixCommand),
     /// Run the node's HTTP server (REST API and web UI).
     Serve(serve::ServeArgs),
     /// Run a throwaway demonstration node with fictional authorities.
@@ -105,13 +124,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Notify(args) => notify::run(*args).await,
         Command::Reply(args) => reply::run(*args).await,
         Command::BenchDeliver(args) => bench::run(args).await,
+        Command::Rate(args) => rate::run(*args).await,
+        Command::Overdue(args) => overdue::run(args).await,
+        Command::Report(args) => report::run(*args).await,
+        Command::Timeline(args) => timeline::run(args).await,
         Command::Outbox(args) => outbox::outbox(args).await,
         Command::Receipt(args) => outbox::receipt(args).await,
+        Command::Ping(args) => ping::run(args).await,
         Command::List(cmd) => show::list(cmd).await,
         Command::Show(args) => show::show(args).await,
         Command::Match(args) => matching::run(args).await,
         Command::Verify(args) => verify::run(*args).await,
         Command::Log(cmd) => log::run(cmd).await,
+        Command::Stix(cmd) => stix::run(cmd).await,
         Command::Serve(args) => serve::run(args).await,
         Command::Demo(args) => demo::run(args).await,
         Command::User(cmd) => user::run(cmd).await,

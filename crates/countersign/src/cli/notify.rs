@@ -15,7 +15,7 @@ use countersign_core::taxonomy::Category;
 use countersign_core::time::Timestamp;
 use countersign_core::tlp::Tlp;
 use countersign_node::access::Viewer;
-use countersign_node::notify::{AttachmentInput, NotifyRequest};
+use countersign_node::notify::{AttachmentInput, FillDeadlines, NotifyRequest};
 use countersign_node::{NodeError, now};
 
 use super::DataArg;
@@ -65,10 +65,12 @@ pub struct NotifyArgs {
     /// A file to attach (log, capture, sample); repeat.
     #[arg(long = "attach")]
     pub attachments: Vec<PathBuf>,
-    /// Acknowledgement deadline (default: 24 hours from now).
+    /// Acknowledgement deadline (default: the node's deadline policy, NIS2: 24
+    /// hours from now, 4 hours for protected sectors).
     #[arg(long, value_parser = Timestamp::parse_lenient)]
     pub ack_by: Option<Timestamp>,
-    /// Substantive-reply deadline (default: 72 hours from now).
+    /// Substantive-reply deadline (default: the node's deadline policy, NIS2:
+    /// 72 hours from now, 24 hours for protected sectors).
     #[arg(long, value_parser = Timestamp::parse_lenient)]
     pub reply_by: Option<Timestamp>,
     /// TLP 2.0 level: clear, green, amber, amber+strict, red.
@@ -144,6 +146,10 @@ pub async fn run(args: NotifyArgs) -> anyhow::Result<()> {
         }),
         _ => None,
     };
+    let fill_deadlines = FillDeadlines {
+        ack_by: args.ack_by.is_none(),
+        reply_by: args.reply_by.is_none(),
+    };
     let notification = Notification {
         title: args.title,
         summary: args.summary,
@@ -154,6 +160,8 @@ pub async fn run(args: NotifyArgs) -> anyhow::Result<()> {
         targets: scope(&args.targets)?,
         requested_actions: args.actions,
         severity: args.severity,
+        // Stand-ins: deadlines not named are filled by the node from its
+        // policy at the exact send time (`fill_deadlines` below).
         ack_by: args
             .ack_by
             .unwrap_or_else(|| start.plus_hours(DEFAULT_ACK_HOURS)),
@@ -176,6 +184,7 @@ pub async fn run(args: NotifyArgs) -> anyhow::Result<()> {
                 refs: args.refs,
                 notification,
                 attachments,
+                fill_deadlines,
             },
         )
         .await?;
@@ -189,6 +198,17 @@ pub async fn run(args: NotifyArgs) -> anyhow::Result<()> {
     if !args.no_deliver {
         super::outbox::print_states(&node, &detail.envelope.id()).await?;
     }
+    let n = &detail.checked.notification;
+    eprintln!(
+        "acknowledge by {}, answer by {}{}",
+        n.ack_by,
+        n.reply_by,
+        if node.config().deadlines.is_protected(&n.sectors) {
+            " (protected sector: shorter default deadlines)"
+        } else {
+            ""
+        }
+    );
     if detail.checked.sufficiency == countersign_core::evidence::Sufficiency::None {
         eprintln!("warning: this notification carries no evidence; it is shown as unsubstantiated");
     }

@@ -12,8 +12,9 @@ use countersign_core::party::{Contact, Party, PartyKey, PartyKind};
 use countersign_core::sector::Sector;
 use countersign_core::time::Timestamp;
 use countersign_node::parties::ImportOutcome;
-use countersign_store::StoredParty;
+use countersign_store::{PingStats, StoredParty};
 use countersign_tlog::VerifierKey;
+use std::collections::BTreeMap;
 
 use super::{DataArg, output};
 
@@ -105,32 +106,65 @@ pub async fn run(cmd: PartyCommand) -> anyhow::Result<()> {
     match cmd {
         PartyCommand::Add(args) => add(*args).await,
         PartyCommand::List { data, json } => {
-            let parties = data.open().await?.list_parties().await?;
+            let node = data.open().await?;
+            let parties = node.list_parties().await?;
+            let stats: BTreeMap<PartyId, PingStats> = node
+                .ping_stats(None)
+                .await?
+                .into_iter()
+                .map(|s| (s.party.clone(), s))
+                .collect();
             if json {
-                let out: Vec<serde_json::Value> = parties.iter().map(party_json).collect();
+                let out: Vec<serde_json::Value> = parties
+                    .iter()
+                    .map(|p| party_json(p, stats.get(&p.party.id)))
+                    .collect();
                 return output::json(&out);
             }
             let rows: Vec<Vec<String>> = parties
                 .iter()
                 .map(|p| {
-                    vec![
+                    let mut row = vec![
                         p.party.id.to_string(),
                         p.party.name.clone(),
                         p.party.kind.to_string(),
                         p.party.country.map(|c| c.to_string()).unwrap_or_default(),
                         if p.local { "hosted" } else { "" }.to_owned(),
-                    ]
+                    ];
+                    if p.local {
+                        row.extend([String::new(), String::new(), String::new()]);
+                    } else {
+                        row.extend(super::ping::stats_row(stats.get(&p.party.id)));
+                    }
+                    row
                 })
                 .collect();
-            output::table(&["ID", "NAME", "KIND", "COUNTRY", ""], &rows);
+            output::table(
+                &[
+                    "ID",
+                    "NAME",
+                    "KIND",
+                    "COUNTRY",
+                    "",
+                    "LAST PING OK",
+                    "RTT",
+                    "FAILING/PINGS",
+                ],
+                &rows,
+            );
             Ok(())
         }
         PartyCommand::Show { data, id, json } => {
-            let p = data.open().await?.get_party(&id).await?;
+            let node = data.open().await?;
+            let p = node.get_party(&id).await?;
+            let stats = node.ping_stats(Some(&id)).await?.into_iter().next();
             if json {
-                return output::json(&party_json(&p));
+                return output::json(&party_json(&p, stats.as_ref()));
             }
             print_party(&p);
+            if let Some(s) = &stats {
+                print_reachability(s);
+            }
             Ok(())
         }
         PartyCommand::Export { data, id, out } => {
@@ -149,13 +183,38 @@ pub async fn run(cmd: PartyCommand) -> anyhow::Result<()> {
     }
 }
 
-fn party_json(p: &StoredParty) -> serde_json::Value {
-    serde_json::json!({
+fn party_json(p: &StoredParty, stats: Option<&PingStats>) -> serde_json::Value {
+    let mut out = serde_json::json!({
         "party": p.party,
         "hosted": p.local,
         "signed_entry": p.signed_entry.is_some(),
         "updated": p.updated,
-    })
+    });
+    if let (Some(s), Some(map)) = (stats, out.as_object_mut()) {
+        let mut r = super::ping::stats_json(s);
+        if let Some(r) = r.as_object_mut() {
+            r.remove("party");
+        }
+        map.insert("reachability".into(), r);
+    }
+    out
+}
+
+fn print_reachability(s: &PingStats) {
+    let row = super::ping::stats_row(Some(s));
+    if s.last_attempt_us.is_some() {
+        println!("  last ping ok: {}", row[0]);
+        if !row[1].is_empty() {
+            println!("  round trip:   {}", row[1]);
+        }
+        println!(
+            "  pings:        {} ok, {} failed ({} in a row)",
+            s.successes, s.failures, s.consecutive_failures
+        );
+        if let Some(e) = &s.last_error {
+            println!("  last error:   {e}");
+        }
+    }
 }
 
 fn print_party(p: &StoredParty) {

@@ -23,6 +23,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let _worker = node.start_delivery_worker();
     // Every new checkpoint goes to the peers' witnesses.
     let _witness = node.start_witness_submitter();
+    // Communication checks with every peer (ping_interval_s; 0 = off).
+    let _pinger = node.start_pinger();
     let addr = args.listen.unwrap_or_else(|| node.config().listen.clone());
     let listener = bind(&addr).await?;
     println!(

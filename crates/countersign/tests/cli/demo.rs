@@ -14,11 +14,15 @@ fn demo_seeds_every_evidence_level() {
         "{}",
         out.stdout
     );
+    // The incidents filed at start (the back-dated history ends a day ago).
+    let since = (chrono::Utc::now() - chrono::Duration::hours(12)).to_rfc3339();
     let listed = run(&[
         "list",
         "notifications",
         "--data",
         dir.to_str().unwrap(),
+        "--since",
+        &since,
         "--json",
     ])
     .ok()
@@ -62,8 +66,10 @@ fn demo_seeds_every_evidence_level() {
     let outbox = run(&["outbox", "--data", borealis.to_str().unwrap(), "--json"])
         .ok()
         .json();
-    // Two notifications to Aurelia (one also to Meridian) and a reply.
-    assert_eq!(outbox.as_array().unwrap().len(), 4, "{outbox}");
+    // Two notifications to Aurelia (one also to Meridian) and a reply,
+    // plus the history: a notification to Aurelia a week for half a year,
+    // and ratings of Aurelia's answers.
+    assert!(outbox.as_array().unwrap().len() > 4 + 20, "{outbox}");
 }
 
 #[test]

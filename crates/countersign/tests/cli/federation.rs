@@ -2,40 +2,7 @@
 //! serve`; A's `notify` delivers at once, and A's stored receipt verifies
 //! offline with `countersign verify` and B's public keys only.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-
 use super::harness::*;
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts `serve` for `dir` on `listen`; returns once it prints its address.
-fn serve(dir: &str, listen: &str) -> (Server, String) {
-    let mut child = Command::new(bin())
-        .args(["serve", "--data", dir, "--listen", listen])
-        .env_remove("COUNTERSIGN_DATA")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("countersign listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .trim_end_matches('/')
-        .to_owned();
-    (Server(child), addr)
-}
 
 #[test]
 fn notify_delivers_and_the_receipt_verifies_offline() {
@@ -181,14 +148,6 @@ fn notify_delivers_and_the_receipt_verifies_offline() {
         receipt.to_str().unwrap(),
     ])
     .ok();
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// A node whose data directory was copied and then diverged shows two
@@ -490,5 +449,124 @@ fn sigkill_of_sender_or_receiver_loses_nothing_and_applies_nothing_twice() {
         let r = row["receipt"].as_str().unwrap().to_owned();
         assert_eq!(receipt_id(&f.b, id), r, "seed {seed}");
         assert!(receipts.insert(r), "one receipt per notification");
+    }
+}
+
+/// The size of `dir`'s log, from its latest checkpoint (second line).
+fn log_size(dir: &str) -> u64 {
+    let text = run(&["log", "checkpoint", "--data", dir]).ok().stdout;
+    text.lines().nth(1).unwrap().parse().unwrap()
+}
+
+/// Communication checks between real processes: with B down, A's ping
+/// fails with the transport's reason and is counted; with B up, it
+/// succeeds with a round-trip time, and the counters, `party show` and B's
+/// record of being pinged agree. Pings are logged on neither side.
+#[test]
+fn ping_counts_failures_while_the_receiver_is_down_and_records_the_round_trip() {
+    let f = federation();
+    let sizes = (log_size(&f.a), log_size(&f.b));
+    let down = run(&["ping", "--data", &f.a, "ncsc-borealis"]).fails(1, "did not answer the ping");
+    assert!(
+        down.stderr.contains(&format!("127.0.0.1:{}", f.b_port)),
+        "{}",
+        down.stderr
+    );
+    let status = run(&["ping", "--data", &f.a, "--status", "--json"])
+        .ok()
+        .json();
+    assert_eq!(status.as_array().unwrap().len(), 1, "{status}");
+    let s = &status[0];
+    assert_eq!(s["party"], "ncsc-borealis");
+    assert_eq!(
+        (&s["successes"], &s["failures"], &s["consecutive_failures"]),
+        (&0.into(), &1.into(), &1.into()),
+        "{s}"
+    );
+    assert!(
+        s["last_success"].is_null() && s["last_rtt_ms"].is_null(),
+        "{s}"
+    );
+    assert!(
+        s["last_error"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("127.0.0.1:{}", f.b_port)),
+        "{s}"
+    );
+
+    let (_b, _) = serve(&f.b, &format!("127.0.0.1:{}", f.b_port));
+    let up = run(&["ping", "--data", &f.a, "ncsc-borealis", "--json"])
+        .ok()
+        .json();
+    assert_eq!(up["ok"], true, "{up}");
+    let rtt = up["rtt_ms"].as_u64().unwrap();
+    assert_eq!(up["last_rtt_ms"].as_u64(), Some(rtt), "{up}");
+    assert_eq!(
+        (
+            &up["successes"],
+            &up["failures"],
+            &up["consecutive_failures"]
+        ),
+        (&1.into(), &1.into(), &0.into()),
+        "{up}"
+    );
+    assert_eq!(up["last_success"], up["last_attempt"], "{up}");
+    // The error of the earlier failure stays on record.
+    assert!(up["last_error"].is_string(), "{up}");
+
+    let shown = run(&["party", "show", "--data", &f.a, "ncsc-borealis", "--json"])
+        .ok()
+        .json();
+    assert_eq!(shown["reachability"]["last_rtt_ms"].as_u64(), Some(rtt));
+    let text = run(&["party", "show", "--data", &f.a, "ncsc-borealis"])
+        .ok()
+        .stdout;
+    assert!(text.contains(&format!("round trip:   {rtt} ms")), "{text}");
+    assert!(text.contains("1 ok, 1 failed (0 in a row)"), "{text}");
+    let list = run(&["party", "list", "--data", &f.a]).ok().stdout;
+    assert!(list.contains("LAST PING OK"), "{list}");
+    assert!(list.contains(&format!("{rtt} ms")), "{list}");
+
+    // B verified A's ping and noted it; B itself pinged no one.
+    let seen = run(&["ping", "--data", &f.b, "--status", "--json"])
+        .ok()
+        .json();
+    assert_eq!(seen[0]["party"], "cert-aurelia", "{seen}");
+    assert!(seen[0]["last_pinged"].is_string(), "{seen}");
+    assert!(seen[0]["last_attempt"].is_null(), "{seen}");
+
+    assert_eq!(
+        (log_size(&f.a), log_size(&f.b)),
+        sizes,
+        "pings are not logged"
+    );
+    assert_eq!(count(&f.b), 0);
+}
+
+/// `serve` pings its peers by itself every `ping_interval_s` (jittered).
+#[test]
+fn serve_pings_its_peers_periodically() {
+    let f = federation();
+    let config = std::path::Path::new(&f.a).join("countersign.json");
+    let mut c: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&config).unwrap()).unwrap();
+    c["ping_interval_s"] = 1.into();
+    std::fs::write(&config, serde_json::to_string_pretty(&c).unwrap()).unwrap();
+    let (_b, _) = serve(&f.b, &format!("127.0.0.1:{}", f.b_port));
+    let (_a, _) = serve(&f.a, &format!("127.0.0.1:{}", f.a_port));
+    // At most 1.5 s per round: two rounds within 10 s, with margin.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let status = run(&["ping", "--data", &f.a, "--status", "--json"])
+            .ok()
+            .json();
+        if status[0]["successes"].as_u64().unwrap_or(0) >= 2 {
+            assert_eq!(status[0]["party"], "ncsc-borealis", "{status}");
+            assert_eq!(status[0]["failures"], 0, "{status}");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{status}");
+        std::thread::sleep(std::time::Duration::from_millis(200));
     }
 }

@@ -149,3 +149,46 @@ pub fn evidence_bundle() -> String {
     })
     .to_string()
 }
+
+/// A `countersign serve` process, killed when dropped.
+pub struct Server(pub std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `serve` for `dir` on `listen`; returns once it prints its
+/// address, with that address (`http://127.0.0.1:PORT`).
+pub fn serve(dir: &str, listen: &str) -> (Server, String) {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let mut child = Command::new(bin())
+        .args(["serve", "--data", dir, "--listen", listen])
+        .env_remove("COUNTERSIGN_DATA")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("countersign listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .trim_end_matches('/')
+        .to_owned();
+    (Server(child), addr)
+}
+
+/// A loopback port free at this moment.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}

@@ -98,6 +98,7 @@ pub fn request(from: &str, to: &str, tlp: Tlp, title: &str) -> NotifyRequest {
             evidence: None,
         },
         attachments: vec![],
+        fill_deadlines: Default::default(),
     }
 }
 

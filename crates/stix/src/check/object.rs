@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
-use super::{Problem, ProblemKind, Sink, refs, rules};
+use super::{Problem, ProblemKind, Sink, markings, props, refs, rules};
 use crate::bundle::StixObject;
 use crate::ids::{self, Identifier};
 use crate::objects::{self, ObjectCategory};
@@ -38,7 +38,7 @@ impl Cx<'_> {
         self.sink.errors.push(p);
     }
 
-    fn warning(&mut self, kind: ProblemKind, property: Option<&str>, message: String) {
+    pub(super) fn warning(&mut self, kind: ProblemKind, property: Option<&str>, message: String) {
         let p = self.problem(kind, property, message);
         self.sink.warnings.push(p);
     }
@@ -59,13 +59,31 @@ impl Cx<'_> {
     }
 }
 
-/// Checks one object; returns it when it has a usable type and id (even if
+/// What the checker learnt of an object with a usable type and id.
+pub(super) struct Checked<'v> {
+    pub(super) object_type: &'v str,
+    pub(super) id: &'v str,
+    pub(super) properties: &'v Map<String, Value>,
+}
+
+impl Checked<'_> {
+    /// The object, copied out of the JSON it was checked in.
+    pub(super) fn to_object(&self) -> StixObject {
+        StixObject::new(
+            self.object_type.to_owned(),
+            self.id.to_owned(),
+            self.properties.clone(),
+        )
+    }
+}
+
+/// Checks one object; returns its type and id when they are usable (even if
 /// other problems were found, which are in the sink).
-pub(super) fn check_one(
+pub(super) fn check_one<'v>(
     index: Option<usize>,
-    value: &Value,
+    value: &'v Value,
     sink: &mut Sink,
-) -> Option<StixObject> {
+) -> Option<Checked<'v>> {
     let Some(obj) = value.as_object() else {
         sink.errors.push(Problem {
             kind: ProblemKind::NotAnObject,
@@ -165,7 +183,8 @@ pub(super) fn check_one(
         }
     }
     check_timestamps(&mut cx);
-    check_common_values(&mut cx);
+    props::check_properties(&mut cx);
+    markings::check_self_marking(&mut cx);
     refs::check_references(&mut cx);
     rules::check_type_specific(&mut cx);
 
@@ -184,11 +203,11 @@ pub(super) fn check_one(
         .all(|p| !matches!(p.kind, ProblemKind::InvalidId | ProblemKind::IdTypeMismatch))
         && id.is_some();
     match id {
-        Some(id) if usable => Some(StixObject::new(
-            object_type.to_owned(),
-            id.to_owned(),
-            obj.clone(),
-        )),
+        Some(id) if usable => Some(Checked {
+            object_type,
+            id,
+            properties: obj,
+        }),
         _ => None,
     }
 }
@@ -248,6 +267,18 @@ fn check_timestamps(cx: &mut Cx<'_>) {
         objects::spec_of(cx.object_type).map_or(&[], |s| s.timestamps);
     let props = ["created", "modified"].iter().chain(type_props.iter());
     for &prop in props {
+        // Common timestamps the category must not carry are reported once,
+        // as forbidden, by the property tables.
+        let forbidden = match prop {
+            "created" => cx.category == ObjectCategory::Sco,
+            "modified" => {
+                cx.category == ObjectCategory::Sco || cx.object_type == "marking-definition"
+            }
+            _ => false,
+        };
+        if forbidden {
+            continue;
+        }
         let Some(v) = cx.obj.get(prop) else { continue };
         if v.is_null() {
             continue;
@@ -304,164 +335,4 @@ fn check_timestamps(cx: &mut Cx<'_>) {
             cx.error(ProblemKind::TimestampOrder, late, msg);
         }
     }
-}
-
-/// Values of common properties (§3) and of some type properties whose JSON
-/// type the checks below rely on.
-fn check_common_values(cx: &mut Cx<'_>) {
-    if let Some(v) = cx.obj.get("confidence")
-        && v.as_u64().is_none_or(|c| c > 100)
-    {
-        cx.error(
-            ProblemKind::InvalidValue,
-            "confidence",
-            "confidence must be an integer from 0 to 100",
-        );
-    }
-    for prop in ["revoked", "defanged"] {
-        if cx.obj.get(prop).is_some_and(|v| !v.is_boolean()) {
-            cx.error(
-                ProblemKind::InvalidValue,
-                prop,
-                format!("{prop} must be true or false"),
-            );
-        }
-    }
-    if let Some(v) = cx.obj.get("labels")
-        && !is_string_list(v)
-    {
-        cx.error(
-            ProblemKind::InvalidValue,
-            "labels",
-            "labels must be a non-empty list of strings",
-        );
-    }
-    if let Some(v) = cx.obj.get("external_references") {
-        match v.as_array() {
-            Some(list) if !list.is_empty() => {
-                for (i, r) in list.iter().enumerate() {
-                    if !r.get("source_name").is_some_and(Value::is_string) {
-                        cx.error(
-                            ProblemKind::MissingProperty,
-                            &format!("external_references[{i}].source_name"),
-                            "an external reference requires source_name (§2.6)",
-                        );
-                    }
-                }
-            }
-            _ => cx.error(
-                ProblemKind::InvalidValue,
-                "external_references",
-                "external_references must be a non-empty list",
-            ),
-        }
-    }
-    if let Some(v) = cx.obj.get("granular_markings") {
-        match v.as_array() {
-            Some(list) if !list.is_empty() => {
-                for (i, g) in list.iter().enumerate() {
-                    let has_ref = g.get("marking_ref").is_some();
-                    let has_lang = g.get("lang").is_some();
-                    if has_ref == has_lang {
-                        cx.error(
-                            ProblemKind::ConflictingProperties,
-                            &format!("granular_markings[{i}]"),
-                            "a granular marking needs exactly one of marking_ref and lang (§7.2.3)",
-                        );
-                    }
-                    if !g.get("selectors").is_some_and(is_string_list) {
-                        cx.error(
-                            ProblemKind::MissingProperty,
-                            &format!("granular_markings[{i}].selectors"),
-                            "a granular marking requires a non-empty list of selectors (§7.2.3)",
-                        );
-                    }
-                }
-            }
-            _ => cx.error(
-                ProblemKind::InvalidValue,
-                "granular_markings",
-                "granular_markings must be a non-empty list",
-            ),
-        }
-    }
-    if cx.category == ObjectCategory::Custom {
-        return;
-    }
-    // Properties that are strings wherever the spec defines them.
-    const STRINGS: &[&str] = &[
-        "name",
-        "description",
-        "pattern",
-        "pattern_type",
-        "pattern_version",
-        "relationship_type",
-        "context",
-        "content",
-        "abstract",
-        "opinion",
-        "value",
-        "path",
-        "key",
-        "product",
-        "subject",
-        "schema",
-        "lang",
-        "definition_type",
-    ];
-    for &prop in STRINGS {
-        if cx.obj.get(prop).is_some_and(|v| !v.is_string()) {
-            cx.error(
-                ProblemKind::InvalidValue,
-                prop,
-                format!("{prop} must be a string"),
-            );
-        }
-    }
-    const BOOLS: &[&str] = &["is_family", "is_multipart", "is_active", "is_self_signed"];
-    for &prop in BOOLS {
-        if cx.obj.get(prop).is_some_and(|v| !v.is_boolean()) {
-            cx.error(
-                ProblemKind::InvalidValue,
-                prop,
-                format!("{prop} must be true or false"),
-            );
-        }
-    }
-    // (property, minimum, maximum)
-    const INTEGERS: &[(&str, u64, u64)] = &[
-        ("number_observed", 1, 999_999_999),
-        ("count", 0, 999_999_999),
-        ("number", 0, u64::MAX),
-        ("src_port", 0, 65_535),
-        ("dst_port", 0, 65_535),
-    ];
-    for &(prop, min, max) in INTEGERS {
-        if let Some(v) = cx.obj.get(prop)
-            && !v.as_u64().is_some_and(|n| (min..=max).contains(&n))
-        {
-            let msg = if max == u64::MAX {
-                format!("{prop} must be an integer of at least {min}")
-            } else {
-                format!("{prop} must be an integer from {min} to {max}")
-            };
-            cx.error(ProblemKind::InvalidValue, prop, msg);
-        }
-    }
-    for prop in ["object_refs", "protocols", "extension_types"] {
-        if let Some(v) = cx.obj.get(prop)
-            && !is_string_list(v)
-        {
-            cx.error(
-                ProblemKind::InvalidValue,
-                prop,
-                format!("{prop} must be a non-empty list of strings"),
-            );
-        }
-    }
-}
-
-pub(super) fn is_string_list(v: &Value) -> bool {
-    v.as_array()
-        .is_some_and(|a| !a.is_empty() && a.iter().all(Value::is_string))
 }

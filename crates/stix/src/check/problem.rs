@@ -47,6 +47,25 @@ pub enum ProblemKind {
     /// A marking definition claims to be a TLP marking but does not match
     /// the fixed TLP definitions (§7.2.1.4, TLP 2.0 extension).
     InvalidTlpMarking,
+    /// A property name that §11.1 does not allow (length, characters) or a
+    /// reserved name (§3.1).
+    InvalidPropertyName,
+    /// A common property the object's category must not carry (§3.2):
+    /// `created` on an SCO, `defanged` on an SDO, `modified` on a marking
+    /// definition, ...
+    ForbiddenProperty,
+    /// A hashes dictionary that is empty, not a dictionary, or holds a
+    /// digest of the wrong length or alphabet for its algorithm (§2.7).
+    InvalidHash,
+    /// An indicator's STIX pattern does not parse or cannot match (§9).
+    InvalidPattern,
+    /// An `extensions` entry that is neither an extension definition id with
+    /// a valid `extension_type` nor a predefined extension (§3.2, §7.3).
+    InvalidExtension,
+    /// A granular-marking selector that selects nothing (§7.2.3.1).
+    InvalidSelector,
+    /// A marking definition that marks itself (§7.2.1).
+    InvalidMarking,
     /// Warning: the same object version (id and `modified`) appears twice.
     DuplicateObject,
     /// Warning: an SCO's id is not its deterministic id (§2.9).
@@ -56,6 +75,12 @@ pub enum ProblemKind {
     /// Warning: a list that should hold one or more items is empty
     /// (the bundle's `objects`).
     EmptyList,
+    /// Warning: a property the spec does not define, without the `x_`
+    /// prefix (§11.1), or a custom STIX 2.0-style `-ext` extension.
+    CustomProperty,
+    /// Warning: a value outside an open vocabulary (§10), or a hash
+    /// algorithm outside hashing-algorithm-ov.
+    VocabularyValue,
 }
 
 /// One problem found in a bundle.

@@ -1,4 +1,6 @@
-//! Identifier-valued properties (§2.9, §3) and the types they may point to.
+//! Identifier-valued properties (§2.9, §3): every `*_ref` an identifier,
+//! every `*_refs` a non-empty list of them, at any depth; and the
+//! [`Target`] kinds the property tables use for the types they may point to.
 
 use serde_json::Value;
 
@@ -11,13 +13,19 @@ use crate::objects::{self, ObjectCategory};
 /// references. JSON nested deeper is reported, not walked.
 const MAX_DEPTH: usize = 64;
 
-/// What an identifier-valued property may point to.
-#[derive(Clone, Copy)]
-enum Target {
+/// What an identifier-valued property may point to. The property tables
+/// (`props/`) name a target for every spec-defined reference property;
+/// this module checks only the identifier syntax.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Target {
     /// Exactly these types.
     Types(&'static [&'static str]),
+    /// Any object.
+    Any,
     /// Any SDO or custom type (sighting_of_ref, §5.2).
     SdoOrCustom,
+    /// Any SCO or custom type (malware-analysis analysis_sco_refs, §4.12).
+    ScoOrCustom,
     /// Any SDO, SCO or custom type: not an SRO or meta object
     /// (relationship source_ref/target_ref, §5.1).
     SdoScoOrCustom,
@@ -26,11 +34,13 @@ enum Target {
 }
 
 impl Target {
-    fn allows(self, t: &str) -> bool {
+    pub(super) fn allows(self, t: &str) -> bool {
         let c = objects::category_of(t);
         match self {
             Target::Types(list) => list.contains(&t),
+            Target::Any => true,
             Target::SdoOrCustom => matches!(c, ObjectCategory::Sdo | ObjectCategory::Custom),
+            Target::ScoOrCustom => matches!(c, ObjectCategory::Sco | ObjectCategory::Custom),
             Target::SdoScoOrCustom => matches!(
                 c,
                 ObjectCategory::Sdo | ObjectCategory::Sco | ObjectCategory::Custom
@@ -42,48 +52,16 @@ impl Target {
         }
     }
 
-    fn describe(self) -> String {
+    pub(super) fn describe(self) -> String {
         match self {
             Target::Types(list) => list.join(" or "),
+            Target::Any => "any object".into(),
             Target::SdoOrCustom => "an SDO".into(),
+            Target::ScoOrCustom => "an SCO".into(),
             Target::SdoScoOrCustom => "an SDO or SCO".into(),
             Target::ScoSroOrCustom => "an SCO or SRO".into(),
         }
     }
-}
-
-const IDENTITY: &[&str] = &["identity"];
-const MARKING: &[&str] = &["marking-definition"];
-const EMAIL_ADDR: &[&str] = &["email-addr"];
-const NET_ENDPOINT: &[&str] = &["ipv4-addr", "ipv6-addr", "mac-addr", "domain-name"];
-
-/// The allowed targets of a reference property, where the spec restricts them.
-/// `object_type` `None` means any object.
-fn reference_rule(object_type: &str, path: &str) -> Option<Target> {
-    let rule = match (object_type, path) {
-        (_, "created_by_ref") => Target::Types(IDENTITY),
-        (_, "object_marking_refs") => Target::Types(MARKING),
-        (_, p) if p.starts_with("granular_markings[") && p.ends_with("].marking_ref") => {
-            Target::Types(MARKING)
-        }
-        ("sighting", "sighting_of_ref") => Target::SdoOrCustom,
-        ("sighting", "observed_data_refs") => Target::Types(&["observed-data"]),
-        ("sighting", "where_sighted_refs") => Target::Types(&["identity", "location"]),
-        ("relationship", "source_ref" | "target_ref") => Target::SdoScoOrCustom,
-        ("observed-data", "object_refs") => Target::ScoSroOrCustom,
-        ("network-traffic", "src_ref" | "dst_ref") => Target::Types(NET_ENDPOINT),
-        ("email-message", "from_ref" | "sender_ref" | "to_refs" | "cc_refs" | "bcc_refs") => {
-            Target::Types(EMAIL_ADDR)
-        }
-        ("file", "parent_directory_ref") => Target::Types(&["directory"]),
-        ("ipv4-addr" | "ipv6-addr", "resolves_to_refs") => Target::Types(&["mac-addr"]),
-        ("ipv4-addr" | "ipv6-addr", "belongs_to_refs") => Target::Types(&["autonomous-system"]),
-        ("domain-name", "resolves_to_refs") => {
-            Target::Types(&["ipv4-addr", "ipv6-addr", "domain-name"])
-        }
-        _ => return None,
-    };
-    Some(rule)
 }
 
 /// §2.9, §3: every property whose name ends in `_ref` holds an identifier,
@@ -109,20 +87,6 @@ pub(super) fn check_references(cx: &mut Cx<'_>) {
                 &path,
                 format!("nested deeper than {MAX_DEPTH} levels"),
             ),
-            RefProblem::Target(target_type) => {
-                if let Some(rule) = reference_rule(cx.object_type, &path)
-                    && !rule.allows(&target_type)
-                {
-                    cx.error(
-                        ProblemKind::ReferenceTargetType,
-                        &path,
-                        format!(
-                            "{path} must refer to {}, not to a {target_type}",
-                            rule.describe()
-                        ),
-                    );
-                }
-            }
         }
     }
 }
@@ -130,8 +94,6 @@ pub(super) fn check_references(cx: &mut Cx<'_>) {
 enum RefProblem {
     Malformed(String),
     TooDeep,
-    /// A well-formed reference to an object of this type (for the type rules).
-    Target(String),
 }
 
 fn walk_refs(key: &str, path: &str, v: &Value, depth: usize, out: &mut Vec<(String, RefProblem)>) {
@@ -142,10 +104,8 @@ fn walk_refs(key: &str, path: &str, v: &Value, depth: usize, out: &mut Vec<(Stri
     let check_one =
         |path: &str, item: &Value, out: &mut Vec<(String, RefProblem)>| match item.as_str() {
             Some(s) => match Identifier::parse(s) {
-                Ok(id) => out.push((
-                    path.to_owned(),
-                    RefProblem::Target(id.object_type().to_owned()),
-                )),
+                // Target types are checked by the property tables (props/).
+                Ok(_) => {}
                 Err(e) => out.push((path.to_owned(), RefProblem::Malformed(e.to_string()))),
             },
             None => out.push((

@@ -6,7 +6,10 @@ use super::ProblemKind;
 use super::object::Cx;
 use crate::ids::Identifier;
 use crate::objects::{self, ObjectCategory};
+use crate::pattern::Pattern;
 use crate::tlp;
+
+use super::props;
 
 /// The conditional and type-specific rules of §4–§7.
 pub(super) fn check_type_specific(cx: &mut Cx<'_>) {
@@ -27,23 +30,6 @@ pub(super) fn check_type_specific(cx: &mut Cx<'_>) {
                 );
             }
         "observed-data" => check_observed_data(cx),
-        "opinion" => {
-            const OPINIONS: &[&str] = &[
-                "strongly-disagree",
-                "disagree",
-                "neutral",
-                "agree",
-                "strongly-agree",
-            ];
-            if let Some(o) = cx.obj.get("opinion").and_then(Value::as_str)
-                && !OPINIONS.contains(&o) {
-                    cx.error(
-                        ProblemKind::InvalidValue,
-                        "opinion",
-                        format!("opinion must be one of {} (opinion-enum, §10)", OPINIONS.join(", ")),
-                    );
-                }
-        }
         "artifact" => {
             // §6.1: payload_bin or url, not both; url requires hashes.
             match (cx.has("payload_bin"), cx.has("url")) {
@@ -131,35 +117,177 @@ pub(super) fn check_type_specific(cx: &mut Cx<'_>) {
             }
         }
         "marking-definition" => check_marking_definition(cx),
-        "language-content"
-            if cx.obj.get("contents").is_some_and(|c| !c.is_object()) => {
-                cx.error(
-                    ProblemKind::InvalidValue,
-                    "contents",
-                    "contents must be a dictionary of language tags",
-                );
-            }
-        "extension-definition" => {
-            const KINDS: &[&str] = &[
-                "new-sdo",
-                "new-sco",
-                "new-sro",
-                "property-extension",
-                "toplevel-property-extension",
-            ];
-            if let Some(list) = cx.obj.get("extension_types").and_then(Value::as_array)
-                && list
-                    .iter()
-                    .any(|k| !k.as_str().is_some_and(|k| KINDS.contains(&k)))
-                {
-                    cx.error(
-                        ProblemKind::InvalidValue,
-                        "extension_types",
-                        format!("extension_types must be among {} (§7.3)", KINDS.join(", ")),
-                    );
-                }
-        }
+        "indicator" => check_indicator_pattern(cx),
+        "relationship" => check_relationship_type(cx),
+        "ipv4-addr" | "ipv6-addr" | "mac-addr" => check_address_value(cx),
+        "language-content" => check_language_contents(cx),
         _ => {}
+    }
+    check_uuid_version(cx);
+}
+
+/// §9.1 via §4.7: an indicator whose pattern_type is "stix" must carry a
+/// pattern that parses and can match; the pattern's own error (with its
+/// character position) is reported at the indicator's `pattern`.
+fn check_indicator_pattern(cx: &mut Cx<'_>) {
+    if cx.obj.get("pattern_type").and_then(Value::as_str) != Some("stix") {
+        return;
+    }
+    let Some(text) = cx.obj.get("pattern").and_then(Value::as_str) else {
+        return;
+    };
+    if let Err(e) = Pattern::validate(text) {
+        cx.error(
+            ProblemKind::InvalidPattern,
+            "pattern",
+            format!("invalid STIX pattern: {e}"),
+        );
+    }
+}
+
+/// §5.1: relationship_type is lowercase letters, digits and hyphens (the
+/// OASIS schema's `^[a-z0-9-]+$`).
+fn check_relationship_type(cx: &mut Cx<'_>) {
+    if let Some(t) = cx.obj.get("relationship_type").and_then(Value::as_str)
+        && (t.is_empty()
+            || !t
+                .bytes()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-'))
+    {
+        cx.error(
+            ProblemKind::InvalidValue,
+            "relationship_type",
+            format!("relationship_type {t:?} must be lowercase letters, digits and hyphens (§5.1)"),
+        );
+    }
+}
+
+/// §6.8, §6.9, §6.10: an IPv4 address or CIDR block, an IPv6 address or
+/// CIDR block, a MAC address as six lowercase colon-separated octets.
+fn check_address_value(cx: &mut Cx<'_>) {
+    let Some(v) = cx.obj.get("value").and_then(Value::as_str) else {
+        return;
+    };
+    let (ok, form) = match cx.object_type {
+        "ipv4-addr" => (
+            cidr::<std::net::Ipv4Addr>(v, 32),
+            "an IPv4 address or CIDR block (§6.8)",
+        ),
+        "ipv6-addr" => (
+            cidr::<std::net::Ipv6Addr>(v, 128),
+            "an IPv6 address or CIDR block (§6.9)",
+        ),
+        _ => (
+            v.len() == 17
+                && v.split(':').count() == 6
+                && v.split(':').all(|o| {
+                    o.len() == 2
+                        && o.bytes()
+                            .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
+                }),
+            "six lowercase hex octets separated by colons (§6.10)",
+        ),
+    };
+    if !ok {
+        cx.error(
+            ProblemKind::InvalidValue,
+            "value",
+            format!("value {v:?} must be {form}"),
+        );
+    }
+}
+
+fn cidr<A: std::str::FromStr>(v: &str, max_prefix: u8) -> bool {
+    let (addr, prefix) = match v.split_once('/') {
+        Some((a, p)) => (a, Some(p)),
+        None => (v, None),
+    };
+    // Leading zeros ("010.0.0.1") are ambiguous and refused, as by the schema.
+    addr.parse::<A>().is_ok()
+        && prefix.is_none_or(|p| {
+            !p.is_empty()
+                && p.len() <= 3
+                && !(p.len() > 1 && p.starts_with('0'))
+                && p.parse::<u8>().is_ok_and(|n| n <= max_prefix)
+        })
+}
+
+/// §7.1: contents maps language tags to dictionaries whose keys are
+/// property names of the translated object.
+fn check_language_contents(cx: &mut Cx<'_>) {
+    let Some(contents) = cx.obj.get("contents") else {
+        return;
+    };
+    let Some(m) = contents.as_object().filter(|m| !m.is_empty()) else {
+        cx.error(
+            ProblemKind::InvalidValue,
+            "contents",
+            "contents must be a non-empty dictionary of language tags to translations (§7.1)",
+        );
+        return;
+    };
+    for (lang, tr) in m {
+        let tag_ok = !lang.is_empty()
+            && lang.split('-').all(|p| {
+                (1..=8).contains(&p.len()) && p.bytes().all(|c| c.is_ascii_alphanumeric())
+            });
+        if !tag_ok {
+            cx.error(
+                ProblemKind::InvalidValue,
+                &format!("contents.{lang}"),
+                format!("{lang:?} is not a language tag (RFC 5646)"),
+            );
+        }
+        match tr.as_object() {
+            Some(t) if !t.is_empty() => {
+                for k in t.keys() {
+                    if !props::is_valid_property_name(k) {
+                        cx.error(
+                            ProblemKind::InvalidPropertyName,
+                            &format!("contents.{lang}.{k}"),
+                            format!("{k:?} is not a property name (§7.1)"),
+                        );
+                    }
+                }
+            }
+            _ => cx.error(
+                ProblemKind::InvalidValue,
+                &format!("contents.{lang}"),
+                "each translation must be a non-empty dictionary of properties (§7.1)",
+            ),
+        }
+    }
+}
+
+/// §6.13: a process id is always UUIDv4; §2.9: an SCO without any of its
+/// ID contributing properties gets a UUIDv4 id too.
+fn check_uuid_version(cx: &mut Cx<'_>) {
+    if cx.category != ObjectCategory::Sco {
+        return;
+    }
+    let Some(contributing) = objects::id_contributing_properties(cx.object_type) else {
+        return;
+    };
+    if cx.object_type != "process" && contributing.iter().any(|p| cx.has(p)) {
+        return;
+    }
+    let version = cx
+        .id
+        .as_deref()
+        .and_then(|id| Identifier::parse(id).ok())
+        .map(|id| id.uuid().get_version_num());
+    if let Some(v) = version
+        && v != 4
+    {
+        let why = if cx.object_type == "process" {
+            "a process id must be a UUIDv4 (§6.13)".to_owned()
+        } else {
+            format!(
+                "this {} has none of its ID contributing properties, so its id must be a UUIDv4 (§2.9)",
+                cx.object_type
+            )
+        };
+        cx.error(ProblemKind::InvalidId, "id", why);
     }
 }
 
@@ -192,17 +320,6 @@ fn check_location(cx: &mut Cx<'_>) {
             "latitude",
             "precision requires latitude and longitude",
         );
-    }
-    for (prop, v, limit) in [("latitude", lat, 90.0), ("longitude", lon, 180.0)] {
-        if let Some(v) = v
-            && !v.as_f64().is_some_and(|x| (-limit..=limit).contains(&x))
-        {
-            cx.error(
-                ProblemKind::InvalidValue,
-                prop,
-                format!("{prop} must be a number from -{limit} to {limit}"),
-            );
-        }
     }
 }
 

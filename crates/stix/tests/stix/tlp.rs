@@ -93,7 +93,7 @@ fn max_tlp_of_bundles() {
     // The most restrictive wins across objects, granular markings included.
     let green = with(identity(), "object_marking_refs", json!([tlp::TLP2_GREEN]));
     let red_granular = with(
-        malware(),
+        with(malware(), "description", json!("wiper")),
         "granular_markings",
         json!([{"marking_ref": tlp::TLP2_RED, "selectors": ["description"]}]),
     );

@@ -108,7 +108,7 @@ fn minimal_objects() -> Vec<Value> {
         sdo("sighting", json!({"sighting_of_ref": INDICATOR})),
         sco(
             "artifact",
-            json!({"url": "https://example.com/a", "hashes": {"SHA-256": "aa"}}),
+            json!({"url": "https://example.com/a", "hashes": {"SHA-256": "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"}}),
         ),
         sco("autonomous-system", json!({"number": 64496})),
         sco("directory", json!({"path": "/tmp"})),

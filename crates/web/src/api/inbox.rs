@@ -4,6 +4,12 @@
 //! directory. The body is read as text and parsed strictly (duplicate
 //! members refused), so the envelope id the node computes is the one the
 //! sender signed.
+//!
+//! `POST /v1/inbox/batch` takes up to [`MAX_BATCH`] such deliveries in one
+//! request (docs/federation.md, "Throughput"): each is checked, stored and
+//! receipted on its own, exactly as if posted alone (all or nothing per
+//! envelope, idempotent), and answered in order with its receipts or its
+//! own error. Only the HTTP round trip is shared.
 
 use std::collections::BTreeMap;
 
@@ -74,8 +80,43 @@ pub struct InboxOut {
     pub pong: Option<InboxEnvelope>,
 }
 
-/// Parses an inbox body: strict JSON, the envelope, its attachments.
-pub fn parse_inbox(body: &[u8]) -> Result<Inbound, ApiError> {
+/// Most deliveries in one `POST /v1/inbox/batch`.
+pub const MAX_BATCH: usize = 256;
+
+/// What a sending node posts to `/v1/inbox/batch`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InboxBatchIn {
+    /// Up to 256 deliveries, each as `POST /v1/inbox` takes it.
+    pub deliveries: Vec<InboxIn>,
+}
+
+/// The answer to one delivery of a batch: its receipts (or pong), or why
+/// it was refused.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct InboxBatchItem {
+    /// The delivered envelope's id (absent if it could not be read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub receipts: Vec<InboxEnvelope>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pong: Option<InboxEnvelope>,
+    /// The HTTP status this delivery would have had alone (200 if it
+    /// succeeded).
+    pub status: u16,
+    /// The refusal, as `POST /v1/inbox` would have answered it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<crate::wire::ErrorBody>,
+}
+
+/// The answer to a batch: one item per delivery, in order.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct InboxBatchOut {
+    pub results: Vec<InboxBatchItem>,
+}
+
+fn strict_value(body: &[u8]) -> Result<Value, ApiError> {
     let text = std::str::from_utf8(body).map_err(|_| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -83,8 +124,17 @@ pub fn parse_inbox(body: &[u8]) -> Result<Inbound, ApiError> {
             "body is not UTF-8",
         )
     })?;
-    let value = jcs::parse_strict(text)
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", e.message))?;
+    jcs::parse_strict(text)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", e.message))
+}
+
+/// Parses an inbox body: strict JSON, the envelope, its attachments.
+pub fn parse_inbox(body: &[u8]) -> Result<Inbound, ApiError> {
+    inbound_from_value(strict_value(body)?)
+}
+
+/// An inbox delivery from its (strictly parsed) JSON value.
+fn inbound_from_value(value: Value) -> Result<Inbound, ApiError> {
     let input: InboxIn = serde_json::from_value(value).map_err(|e| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -94,6 +144,10 @@ pub fn parse_inbox(body: &[u8]) -> Result<Inbound, ApiError> {
             ),
         )
     })?;
+    inbound_from_input(input)
+}
+
+fn inbound_from_input(input: InboxIn) -> Result<Inbound, ApiError> {
     let envelope = SignedEnvelope::from_parts(input.envelope, input.signature)?;
     let mut attachments = BTreeMap::new();
     for (sha, b64) in input.attachments {
@@ -127,7 +181,12 @@ pub fn parse_inbox(body: &[u8]) -> Result<Inbound, ApiError> {
 pub async fn deliver(State(node): State<Node>, body: Bytes) -> Result<Response, ApiError> {
     let inbound = parse_inbox(&body)?;
     let id = inbound.envelope.id().to_string();
-    let out = match node.receive(inbound).await? {
+    let out = answer(id, node.receive(inbound).await?)?;
+    Ok((StatusCode::OK, axum::Json(out)).into_response())
+}
+
+fn answer(id: String, outcome: InboundOutcome) -> Result<InboxOut, ApiError> {
+    Ok(match outcome {
         InboundOutcome::Receipts(receipts) => InboxOut {
             id,
             receipts: receipts
@@ -141,6 +200,83 @@ pub async fn deliver(State(node): State<Node>, body: Bytes) -> Result<Response, 
             receipts: vec![],
             pong: Some(InboxEnvelope::from_signed(&pong)?),
         },
-    };
-    Ok((StatusCode::OK, axum::Json(out)).into_response())
+    })
+}
+
+/// Delivers several envelopes in one request: each is handled exactly as
+/// `POST /v1/inbox` handles it (checked, stored and receipted on its own,
+/// idempotent), concurrently, and answered in order. A malformed batch is
+/// refused whole; a refused delivery only fails its own item.
+#[utoipa::path(
+    post, path = "/v1/inbox/batch", operation_id = "inbox_deliver_batch", tag = "federation",
+    request_body(content = InboxBatchIn, content_type = "application/json"),
+    responses(
+        (status = 200, description = "One result per delivery, in order: receipts (or a pong), or the error the delivery alone would have had", body = InboxBatchOut),
+        (status = 400, description = "Not a batch, or more than 256 deliveries", body = crate::wire::ErrorOut),
+        (status = 413, description = "Too large", body = crate::wire::ErrorOut),
+    )
+)]
+pub async fn deliver_batch(State(node): State<Node>, body: Bytes) -> Result<Response, ApiError> {
+    let value = strict_value(&body)?;
+    let batch: InboxBatchIn = serde_json::from_value(value).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            format!("not an inbox batch ({e}); expected {{\"deliveries\": [{{\"envelope\": {{...}}, \"signature\": \"...\"}}, ...]}}"),
+        )
+    })?;
+    if batch.deliveries.len() > MAX_BATCH {
+        return Err(ApiError::invalid(format!(
+            "{} deliveries in one batch; at most {MAX_BATCH}",
+            batch.deliveries.len()
+        )));
+    }
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, input) in batch.deliveries.into_iter().enumerate() {
+        let node = node.clone();
+        tasks.spawn(async move {
+            let result = async {
+                let inbound = inbound_from_input(input)?;
+                let id = inbound.envelope.id().to_string();
+                answer(id, node.receive(inbound).await?)
+            }
+            .await;
+            (i, result)
+        });
+    }
+    let mut results: Vec<Option<InboxBatchItem>> = Vec::new();
+    results.resize_with(tasks.len(), || None);
+    while let Some(done) = tasks.join_next().await {
+        let (i, result) = done.map_err(|e| ApiError::internal(format!("inbox task: {e}")))?;
+        let item = match result {
+            Ok(out) => InboxBatchItem {
+                id: Some(out.id),
+                receipts: out.receipts,
+                pong: out.pong,
+                status: StatusCode::OK.as_u16(),
+                error: None,
+            },
+            Err(e) => {
+                e.log();
+                InboxBatchItem {
+                    id: None,
+                    receipts: vec![],
+                    pong: None,
+                    status: e.status.as_u16(),
+                    error: Some(crate::wire::ErrorBody {
+                        code: e.code.to_owned(),
+                        message: e.public_message().to_owned(),
+                    }),
+                }
+            }
+        };
+        if let Some(slot) = results.get_mut(i) {
+            *slot = Some(item);
+        }
+    }
+    let results = results
+        .into_iter()
+        .map(|r| r.ok_or_else(|| ApiError::internal("an inbox batch item was lost")))
+        .collect::<Result<_, _>>()?;
+    Ok((StatusCode::OK, axum::Json(InboxBatchOut { results })).into_response())
 }

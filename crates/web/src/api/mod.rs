@@ -6,6 +6,7 @@ pub mod inbox;
 pub mod log;
 pub mod meta;
 pub mod notifications;
+pub mod obligations;
 pub mod parties;
 pub mod session;
 

@@ -9,6 +9,7 @@ use countersign_core::access::Role;
 use countersign_core::ids::PartyId;
 use countersign_node::Node;
 use countersign_node::parties::ImportOutcome;
+use countersign_store::PingStats;
 
 use crate::auth::{AdminUser, Authed};
 use crate::error::{ApiBytes, ApiError, ApiJson, ApiPath};
@@ -26,10 +27,21 @@ use crate::wire::{ErrorOut, ImportOut, PartyIn, PartyOut};
 pub async fn list(State(node): State<Node>, auth: Authed) -> Result<Json<Vec<PartyOut>>, ApiError> {
     auth.viewer.require(Role::Viewer)?;
     let parties = node.list_parties().await?;
-    Ok(Json(parties.iter().map(PartyOut::from).collect()))
+    let stats: std::collections::BTreeMap<PartyId, PingStats> = node
+        .ping_stats(None)
+        .await?
+        .into_iter()
+        .map(|s| (s.party.clone(), s))
+        .collect();
+    Ok(Json(
+        parties
+            .iter()
+            .map(|p| PartyOut::from(p).with_reachability(stats.get(&p.party.id)))
+            .collect(),
+    ))
 }
 
-/// One party.
+/// One party, with its reachability from signed ping and pong.
 #[utoipa::path(
     get, path = "/v1/parties/{id}", operation_id = "get_party", tag = "parties",
     params(("id" = String, Path, description = "Party id, e.g. cert-aurelia")),
@@ -48,7 +60,11 @@ pub async fn get(
 ) -> Result<Json<PartyOut>, ApiError> {
     auth.viewer.require(Role::Viewer)?;
     let id = PartyId::parse(&id)?;
-    Ok(Json(PartyOut::from(&node.get_party(&id).await?)))
+    let party = node.get_party(&id).await?;
+    let stats = node.ping_stats(Some(&id)).await?;
+    Ok(Json(
+        PartyOut::from(&party).with_reachability(stats.first()),
+    ))
 }
 
 /// Adds a party known by other means, its keys given by hand. Admins only.

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use countersign_node::Node;
 use countersign_node::access::Viewer;
-use countersign_node::taxii::{Collection, ObjectFilter, ObjectPage, STIX_MEDIA_TYPE, TaxiiStatus};
+use countersign_node::taxii::{Collection, ObjectFilter, ObjectPage, STIX_MEDIA_TYPE};
 use countersign_store::taxii_time;
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -195,36 +195,7 @@ pub async fn status(
     Path(id): Path<String>,
 ) -> Result<Response> {
     let status = node.taxii_status(&viewer, &id).await?;
-    taxii_json(StatusCode::OK, &status_out(&status))
-}
-
-fn status_out(s: &TaxiiStatus) -> Value {
-    let details = |list: &[countersign_node::taxii::StatusDetail]| -> Vec<Value> {
-        list.iter()
-            .map(|d| {
-                let mut v = json!({ "id": d.id });
-                if let Some(version) = &d.version {
-                    v["version"] = json!(version);
-                }
-                if let Some(message) = &d.message {
-                    v["message"] = json!(message);
-                }
-                v
-            })
-            .collect()
-    };
-    json!({
-        "id": s.id,
-        "status": s.status,
-        "request_timestamp": s.request_timestamp,
-        "total_count": s.total_count,
-        "success_count": s.success_count,
-        "successes": details(&s.successes),
-        "failure_count": s.failure_count,
-        "failures": details(&s.failures),
-        "pending_count": s.pending_count,
-        "pendings": details(&s.pendings),
-    })
+    taxii_json(StatusCode::OK, &status)
 }
 
 pub async fn objects(
@@ -292,8 +263,8 @@ pub async fn add_objects(
                 "the body must be a TAXII envelope: {\"objects\": [ ...STIX objects... ]}",
             )
         })?;
-    let status = node.taxii_add(&viewer, &id, objects).await?;
-    taxii_json(StatusCode::ACCEPTED, &status_out(&status))
+    let posted = node.taxii_add(&viewer, &id, objects).await?;
+    Ok(taxii_text(StatusCode::ACCEPTED, posted.json))
 }
 
 pub async fn object(

@@ -1,5 +1,6 @@
 //! The transparency-log page: what this node's log has published, the
-//! keys to check it with, and any split view its witness has caught.
+//! keys to check it with, the cosignatures peers' witnesses gave it, and
+//! any split view its witness has caught.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -9,6 +10,9 @@ use maud::html;
 
 use crate::auth::UiSession;
 
+/// Most cosignatures listed (one per witness and checkpoint accumulate).
+const SHOWN: usize = 50;
+
 /// `GET /log`.
 pub async fn show(State(node): State<Node>, session: UiSession) -> Response {
     let checkpoint = match node.log_checkpoint().await {
@@ -17,6 +21,10 @@ pub async fn show(State(node): State<Node>, session: UiSession) -> Response {
     };
     let split_views = match node.split_views().await {
         Ok(v) => v,
+        Err(e) => return super::error_page(Some(&session), &e.into()),
+    };
+    let cosignatures = match node.cosignatures().await {
+        Ok(c) => c,
         Err(e) => return super::error_page(Some(&session), &e.into()),
     };
     let parsed = countersign_tlog::Checkpoint::open(&checkpoint, &[node.log_vkey()]).ok();
@@ -55,6 +63,39 @@ pub async fn show(State(node): State<Node>, session: UiSession) -> Response {
         h2 { "Latest checkpoint" }
         pre { (checkpoint) }
         p { a href="/log/checkpoint" { "/log/checkpoint" } " · tiles under " code { "/log/tile/" } }
+        h2 { "Cosignatures" }
+        @if cosignatures.is_empty() {
+            p { "No peer witness has cosigned a checkpoint of this log yet." }
+        } @else {
+            p {
+                (cosignatures.len()) " cosignatures; the newest " (cosignatures.len().min(SHOWN)) " are shown. "
+                "Each witness checked the checkpoint consistent with every earlier one it cosigned."
+            }
+            table {
+                caption.visually-hidden { "Cosignatures of this log's checkpoints" }
+                thead {
+                    tr {
+                        th scope="col" { "Witness" }
+                        th scope="col" { "Size" }
+                        th scope="col" { "Cosigned" }
+                    }
+                }
+                tbody {
+                    @for c in cosignatures.iter().take(SHOWN) {
+                        tr {
+                            td { code { (c.witness) } }
+                            td { (c.size) }
+                            td {
+                                @match i64::try_from(c.time).ok().and_then(|t| chrono::DateTime::from_timestamp(t, 0)) {
+                                    Some(t) => (super::time(countersign_core::time::Timestamp::from_datetime(t))),
+                                    None => (c.time),
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
     };
     super::page(StatusCode::OK, "Transparency log", Some(&session), content)
 }

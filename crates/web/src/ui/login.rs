@@ -63,7 +63,9 @@ pub async fn submit(
         Ok((secret, _user)) => {
             match auth::session_cookie_header(&secret, crate::api::session::session_seconds()) {
                 Ok(cookie) => {
-                    let mut r = Redirect::to("/").into_response();
+                    // Land on what is due and overdue: that is what an
+                    // analyst opens the tool for.
+                    let mut r = Redirect::to("/dashboard").into_response();
                     r.headers_mut().insert(header::SET_COOKIE, cookie);
                     r
                 }

@@ -1,18 +1,23 @@
 //! The web UI: server-rendered HTML (maud, which escapes every value) with
 //! one embedded style sheet and no script.
 //!
-//! Pages: `/login`, `/` (notifications with filters), `/notifications/new`
-//! (file one, with a STIX bundle and an attachment), `/notifications/{id}`
-//! (detail with evidence tables), `/parties`. Every page is sent with a
+//! Pages: `/login`, `/` (notifications with filters), `/dashboard`
+//! (overdue and soon-due lists, scorecards with SVG charts),
+//! `/notifications/new` (file one, with a STIX bundle and an attachment),
+//! `/notifications/{id}` (detail with evidence tables, the timeline with
+//! proof states, the reply form for recipients and the rate form for the
+//! notifier), `/parties`, `/log`. Every page is sent with a
 //! strict Content-Security-Policy (no script at all, styles from this
 //! origin only) and every form carries the session's CSRF token (see
 //! [`crate::auth`]). Downloads link to the REST API, which accepts the
 //! session cookie.
 
+pub mod dashboard;
 pub mod log;
 pub mod login;
 pub mod notifications;
 pub mod parties;
+pub mod replies;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -63,6 +68,7 @@ pub fn page(
                     a.brand href="/" { "countersign" }
                     @if let Some(s) = session {
                         nav aria-label="Main" {
+                            a href="/dashboard" { "Dashboard" }
                             a href="/" { "Notifications" }
                             a href="/notifications/new" { "File a notification" }
                             a href="/parties" { "Parties" }
@@ -195,6 +201,16 @@ pub fn query_string<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> 
 }
 
 /// Human-readable byte counts.
+/// A multipart file field as (file name, bytes), or `None` when no file
+/// was chosen (browsers send an empty part for an empty file input).
+pub async fn file_field(
+    field: axum::extract::multipart::Field<'_>,
+) -> Result<Option<(String, Vec<u8>)>, axum::extract::multipart::MultipartError> {
+    let name = field.file_name().unwrap_or_default().to_owned();
+    let bytes = field.bytes().await?;
+    Ok((!bytes.is_empty()).then(|| (name, bytes.to_vec())))
+}
+
 pub fn bytes(n: u64) -> String {
     const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
     if n < 1024 {

@@ -1,5 +1,6 @@
 //! Notification pages: the list with filters, the detail with evidence
-//! tables, and the form to file one.
+//! tables, and the form to file one. The detail's answer side (reply and
+//! rate forms, obligations, timeline) is rendered by `replies.rs`.
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Multipart, Query, State};
@@ -14,9 +15,14 @@ use countersign_core::taxonomy::RSIT;
 use countersign_core::tlp::Tlp;
 use countersign_node::Node;
 use countersign_node::notify::{AttachmentInput, NotificationDetail};
+use countersign_node::obligations::Timeline;
 use countersign_store::StoredParty;
 use maud::{Markup, html};
 
+use super::replies::{
+    PageForms, current_rating, lifecycle_table, may_rate, may_reply, rate_form, reply_form,
+    timeline_section,
+};
 use super::{deadline, severity_badge, sufficiency_badge, time, tlp_badge};
 use crate::api::notifications::default_party;
 use crate::auth::UiSession;
@@ -222,23 +228,35 @@ pub async fn detail(
     session: UiSession,
     path: Result<ApiPath<String>, ApiError>,
 ) -> Response {
-    let result = match path {
-        Ok(ApiPath(id)) => match EnvelopeId::parse(&id) {
-            Ok(id) => node
-                .get_notification(&session.viewer, &id)
-                .await
-                .map_err(ApiError::from),
-            Err(e) => Err(e.into()),
-        },
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(d) => {
-            let title = d.row.title.clone();
-            super::page(StatusCode::OK, &title, Some(&session), detail_page(&d))
-        }
+    match path.and_then(|ApiPath(id)| EnvelopeId::parse(&id).map_err(ApiError::from)) {
+        Ok(id) => detail_view(&node, &session, &id, &PageForms::default())
+            .await
+            .unwrap_or_else(|e| super::error_page(Some(&session), &e)),
         Err(e) => super::error_page(Some(&session), &e),
     }
+}
+
+/// The detail page, with the forms' values and errors after a failed
+/// post; an error if the notification cannot be shown to this viewer.
+pub(super) async fn detail_view(
+    node: &Node,
+    session: &UiSession,
+    id: &EnvelopeId,
+    forms: &PageForms,
+) -> Result<Response, ApiError> {
+    let d = node.get_notification(&session.viewer, id).await?;
+    let timeline = node.timeline(&session.viewer, id).await?;
+    let status = forms.error().map_or(StatusCode::OK, |e| {
+        e.log();
+        e.status
+    });
+    let title = d.row.title.clone();
+    Ok(super::page(
+        status,
+        &title,
+        Some(session),
+        detail_page(&d, &timeline, session, forms),
+    ))
 }
 
 fn scope_list(items: &[String]) -> Markup {
@@ -248,7 +266,12 @@ fn scope_list(items: &[String]) -> Markup {
     }
 }
 
-fn detail_page(d: &NotificationDetail) -> Markup {
+fn detail_page(
+    d: &NotificationDetail,
+    timeline: &Timeline,
+    session: &UiSession,
+    forms: &PageForms,
+) -> Markup {
     let row = &d.row;
     let n = &d.checked.notification;
     let env = d.envelope.envelope();
@@ -284,6 +307,10 @@ fn detail_page(d: &NotificationDetail) -> Markup {
                 dl.meta {
                     dt { "Acknowledge by" } dd { (deadline(n.ack_by)) }
                     dt { "Substantive reply by" } dd { (deadline(n.reply_by)) }
+                    dt { "Final report by" } dd { (time(timeline.final_by)) " " small.muted { "(this node's policy; not signed)" } }
+                    @if timeline.protected {
+                        dt { "Protected sector" } dd { span.badge.protected { "protected sector" } " shorter deadlines apply" }
+                    }
                     @if let Some(w) = &n.observed {
                         dt { "Activity observed" } dd { (time(w.start)) " to " (time(w.end)) }
                     }
@@ -317,8 +344,10 @@ fn detail_page(d: &NotificationDetail) -> Markup {
                     }
                 }
             }
-            section aria-labelledby="replies" {
-                h2 id="replies" { "Replies" }
+            (lifecycle_table(timeline))
+            (timeline_section(timeline))
+            section id="replies" aria-labelledby="replies-h" {
+                h2 id="replies-h" { "Replies" }
                 @if d.replies.is_empty() { p.muted { "No reply yet." } }
                 @for r in &d.replies {
                     article.reply {
@@ -328,8 +357,22 @@ fn detail_page(d: &NotificationDetail) -> Markup {
                         }
                         @if !r.reply.text.is_empty() { p.prose { (r.reply.text) } }
                         @if let Some(reason) = &r.reply.reason { p { "Reason: " (reason) } }
+                        @if let Some(bundle) = &r.reply.evidence {
+                            details {
+                                summary { "Evidence with this reply" }
+                                (evidence_tables(bundle))
+                            }
+                        }
+                        @let reply_id = r.envelope.id();
+                        @if let Some(q) = current_rating(timeline, &reply_id) {
+                            p { "Rated " span class={ "badge q-badge-" (q.as_str()) } { (q.as_str()) } }
+                        }
+                        @if may_rate(session, d) {
+                            (rate_form(&id, &reply_id, &r.reply, session, forms))
+                        }
                     }
                 }
+                @if may_reply(session, d) { (reply_form(&id, session, forms)) }
             }
             @if !n.summary.is_empty() {
                 section aria-labelledby="summary" {
@@ -483,6 +526,8 @@ struct NewForm {
     targets: String,
     requested_actions: Vec<String>,
     evidence: String,
+    /// A STIX bundle given as a file instead of pasted: its name and bytes.
+    evidence_file: Option<(String, Vec<u8>)>,
     upload: Option<AttachmentInput>,
 }
 
@@ -504,15 +549,29 @@ impl NewForm {
                 .map(str::to_owned)
                 .collect()
         };
-        let evidence = match self.evidence.trim() {
-            "" => None,
-            text => Some(serde_json::from_str(text).map_err(|e| {
+        let evidence = match (self.evidence.trim(), &self.evidence_file) {
+            ("", None) => None,
+            ("", Some((name, bytes))) => Some(serde_json::from_slice(bytes).map_err(|e| {
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_stix",
+                    format!("evidence file {name:?} is not JSON ({e}); choose a STIX 2.1 bundle"),
+                )
+            })?),
+            (text, None) => Some(serde_json::from_str(text).map_err(|e| {
                 ApiError::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "invalid_stix",
                     format!("evidence: not JSON ({e}); paste a STIX 2.1 bundle"),
                 )
             })?),
+            (_, Some(_)) => {
+                return Err(ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid",
+                    "evidence: paste a bundle or choose a file, not both",
+                ));
+            }
         };
         Ok(NotificationIn {
             from: None,
@@ -555,6 +614,10 @@ impl NewForm {
                 }
                 continue;
             }
+            if name == "evidence_file" {
+                form.evidence_file = super::file_field(field).await?;
+                continue;
+            }
             let value = field.text().await?;
             match name.as_str() {
                 "csrf" => form.csrf = value,
@@ -592,7 +655,7 @@ fn new_form(
         @if let Some(e) = error {
             p.error role="alert" {
                 (e.public_message())
-                @if f.upload.is_some() { " Choose the attachment again before sending." }
+                @if f.upload.is_some() || f.evidence_file.is_some() { " Choose the files again before sending." }
             }
         }
         form.notify method="post" action="/notifications/new" enctype="multipart/form-data" {
@@ -681,6 +744,10 @@ fn new_form(
                 label for="evidence" { "Evidence: a STIX 2.1 bundle (JSON)" }
                 textarea.mono id="evidence" name="evidence" rows="10" aria-describedby="evidence-hint" { (f.evidence) }
                 small id="evidence-hint" { "Without evidence or attachment the notification is marked unsubstantiated." }
+            }
+            div.field {
+                label for="evidence_file" { "…or the STIX 2.1 bundle as a file" }
+                input id="evidence_file" name="evidence_file" type="file" accept=".json,application/json,application/stix+json";
             }
             div.field {
                 label for="attachment" { "Attachment (log, capture, sample)" }

@@ -1,10 +1,15 @@
-//! The directory page.
+//! The directory page, with each peer party's reachability from the
+//! signed ping and pong checks (docs/federation.md, "Communication
+//! checks").
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use countersign_core::ids::PartyId;
+use countersign_core::time::Timestamp;
 use countersign_node::Node;
-use maud::html;
+use countersign_store::PingStats;
+use maud::{Markup, html};
 
 use crate::auth::UiSession;
 
@@ -12,6 +17,10 @@ use crate::auth::UiSession;
 pub async fn list(State(node): State<Node>, session: UiSession) -> Response {
     let parties = match node.list_parties().await {
         Ok(p) => p,
+        Err(e) => return super::error_page(Some(&session), &e.into()),
+    };
+    let stats: std::collections::BTreeMap<PartyId, PingStats> = match node.ping_stats(None).await {
+        Ok(s) => s.into_iter().map(|s| (s.party.clone(), s)).collect(),
         Err(e) => return super::error_page(Some(&session), &e.into()),
     };
     let content = html! {
@@ -29,6 +38,9 @@ pub async fn list(State(node): State<Node>, session: UiSession) -> Response {
                     th scope="col" { "Keys" }
                     th scope="col" { "Constituency" }
                     th scope="col" { "Signed entry" }
+                    th scope="col" { "Last successful ping" }
+                    th scope="col" { "Round trip" }
+                    th scope="col" { "Failed pings" }
                 }
             }
             tbody {
@@ -58,10 +70,47 @@ pub async fn list(State(node): State<Node>, session: UiSession) -> Response {
                                 "added by hand"
                             }
                         }
+                        (reachability(p.local, stats.get(&p.party.id)))
                     }
                 }
             }
         }
     };
     super::page(StatusCode::OK, "Parties", Some(&session), content)
+}
+
+fn micros(us: i64) -> Option<Timestamp> {
+    chrono::DateTime::from_timestamp_micros(us).map(Timestamp::from_datetime)
+}
+
+/// The three reachability cells of a party's row.
+fn reachability(local: bool, stats: Option<&PingStats>) -> Markup {
+    let Some(s) = stats.filter(|s| s.last_attempt_us.is_some()) else {
+        let note = if local {
+            "hosted here"
+        } else {
+            "not pinged yet"
+        };
+        return html! { td { (note) } td {} td {} };
+    };
+    html! {
+        td {
+            @match s.last_success_us.and_then(micros) {
+                Some(t) => (super::time(t)),
+                None => "never",
+            }
+        }
+        td { @if let Some(ms) = s.last_rtt_ms { (ms) " ms" } }
+        td {
+            @if s.consecutive_failures > 0 {
+                strong { (s.consecutive_failures) " in a row" }
+                " (" (s.failures) " of " (s.failures + s.successes) ")"
+            } @else {
+                (s.failures) " of " (s.failures + s.successes)
+            }
+            @if let Some(e) = s.last_error.as_deref().filter(|_| s.consecutive_failures > 0) {
+                br; small { "last error: " (e) }
+            }
+        }
+    }
 }

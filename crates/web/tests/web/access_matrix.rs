@@ -2,7 +2,10 @@
 //! analyst, admin) × TLP level × relation to the item (sender or owner,
 //! recipient, third party of the same node). An item must be readable
 //! exactly when `Viewer::may_see` (the rule of `countersign_node::access`)
-//! allows it. Every violation is collected and reported at once.
+//! allows it. Every violation is collected and reported at once. The
+//! obligation views (due lists, scorecards) are scoped to the user's own
+//! party, so for them the check is one way: nothing shown that the rule
+//! denies, and nothing of A → B shown to a third party.
 
 use axum::http::{Method, StatusCode};
 use countersign_core::access::Role;
@@ -144,6 +147,10 @@ async fn no_endpoint_leaks() {
         });
     }
 
+    // Local delivery: B's receipts exist, so the receipt download is a
+    // real read to check, not a 404 for everyone.
+    t.node.deliver_due().await.unwrap();
+
     let mut violations = Vec::new();
     // Answers that are wrong whatever the rule says.
     let mut odd = Vec::new();
@@ -164,6 +171,32 @@ async fn no_endpoint_leaks() {
             .iter()
             .map(|n| n["id"].as_str().unwrap().to_owned())
             .collect();
+        let due = t
+            .get("/v1/obligations/due?soon_hours=8760", Some(&user.token))
+            .await
+            .json();
+        let due_ids: Vec<String> = ["overdue", "soon_due"]
+            .iter()
+            .flat_map(|list| due[list].as_array().unwrap().iter())
+            .map(|d| d["notification"].as_str().unwrap().to_owned())
+            .collect();
+        let scorecards = t
+            .get("/v1/scorecards?period=30d", Some(&user.token))
+            .await
+            .json();
+        let counterparts: Vec<&str> = scorecards["scorecards"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["counterpart"].as_str().unwrap())
+            .collect();
+        checks += 1;
+        if user.party == C && !counterparts.is_empty() {
+            violations.push(format!(
+                "{} of {C}: GET /v1/scorecards shows {counterparts:?} of an exchange it is not in",
+                user.role
+            ));
+        }
         let mut taxii_lists: Vec<(String, &str, Vec<String>)> = Vec::new();
         for (collection, _) in countersign_node::taxii::COLLECTIONS {
             for endpoint in ["objects", "manifest"] {
@@ -211,9 +244,17 @@ async fn no_endpoint_leaks() {
             };
             if let Some((id, href)) = &item.notification {
                 check("GET /v1/notifications (list)", listed.contains(id));
+                // One way: listed means readable; not listed says nothing
+                // (the lists hold only the user's own party's obligations).
+                check(
+                    "GET /v1/obligations/due (listed)",
+                    due_ids.contains(id) || allowed,
+                );
                 for path in [
                     format!("/v1/notifications/{id}"),
                     format!("/v1/notifications/{id}/envelope"),
+                    format!("/v1/notifications/{id}/receipts/{B}"),
+                    format!("/v1/notifications/{id}/timeline"),
                     href.clone(),
                 ] {
                     let r = t.get(&path, Some(&user.token)).await;
@@ -251,6 +292,7 @@ async fn no_endpoint_leaks() {
         violations.len(),
         violations.join("\n")
     );
-    // 9 users × (5 notifications × 8 checks + 5 objects × 4 checks).
-    assert_eq!(checks, 9 * (5 * 8 + 5 * 4));
+    // 9 users × (1 scorecard check + 5 notifications × 11 checks + 5
+    // objects × 4 checks).
+    assert_eq!(checks, 9 * (1 + 5 * 11 + 5 * 4));
 }

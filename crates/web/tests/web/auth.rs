@@ -34,6 +34,12 @@ fn protected_routes() -> Vec<(Method, String)> {
         ),
         (Method::PUT, "/v1/attachments".to_owned()),
         (Method::POST, "/v1/attachments".to_owned()),
+        (Method::GET, format!("/v1/notifications/{id}/timeline")),
+        (Method::POST, format!("/v1/replies/{id}/rating")),
+        (Method::GET, format!("/v1/replies/{id}/rating-proposal")),
+        (Method::GET, "/v1/obligations/due".to_owned()),
+        (Method::GET, "/v1/scorecards".to_owned()),
+        (Method::GET, "/v1/scorecards/report".to_owned()),
     ]
     .into_iter()
     .collect()

@@ -570,3 +570,447 @@ async fn a_reply_travels_back_with_a_receipt_and_is_listed_on_both_sides() {
         assert_eq!(replies[0]["direction"], direction);
     }
 }
+
+/// How [`PongForger`] answers a ping.
+#[derive(Clone, Copy, Debug)]
+enum Forge {
+    /// Pass the receiver's own pong through.
+    Honest,
+    /// A pong claiming to be from B, signed with a key that is not B's.
+    WrongKey,
+    /// B's genuine signature, over a pong referring to another ping.
+    WrongRef,
+    /// The receiver's pong with its body changed after signing.
+    Tampered,
+    /// A genuine pong from A (another party than the one pinged).
+    OtherParty,
+}
+
+/// A transport that pings through the receiver's router and then replaces
+/// or alters the pong it got (a man in the middle, or a lying peer).
+struct PongForger {
+    inner: countersign_web::client::RouterTransport,
+    receiver: countersign_node::Node,
+    mode: std::sync::Mutex<Forge>,
+}
+
+impl PongForger {
+    /// A pong from `from` referring to `refs`, signed with `key_of`'s key
+    /// on the receiver, or with a fresh key of `from`'s name if `None`.
+    fn pong(
+        &self,
+        from: &str,
+        key_of: Option<&str>,
+        ping: &SignedEnvelope,
+        refs: EnvelopeId,
+    ) -> SignedEnvelope {
+        let key = match key_of {
+            Some(p) => self.receiver.signer(&PartyId::parse(p).unwrap()).unwrap(),
+            None => countersign_tlog::SignerKey::generate(from).unwrap(),
+        };
+        countersign_core::envelope::Envelope {
+            v: countersign_core::envelope::ENVELOPE_VERSION,
+            kind: countersign_core::envelope::EnvelopeType::Pong,
+            from: PartyId::parse(from).unwrap(),
+            to: vec![ping.envelope().from.clone()],
+            created: countersign_node::now(),
+            refs: vec![refs],
+            tlp: ping.envelope().tlp,
+            body: json!({}),
+            attachments: vec![],
+        }
+        .sign(&key)
+        .unwrap()
+    }
+}
+
+#[async_trait::async_trait]
+impl countersign_node::deliver::Transport for PongForger {
+    async fn deliver(
+        &self,
+        endpoint: &str,
+        envelope: &SignedEnvelope,
+        attachments: &std::collections::BTreeMap<Sha256Hex, Vec<u8>>,
+    ) -> Result<Vec<SignedEnvelope>, countersign_node::deliver::TransportError> {
+        self.inner.deliver(endpoint, envelope, attachments).await
+    }
+
+    async fn ping(
+        &self,
+        endpoint: &str,
+        ping: &SignedEnvelope,
+    ) -> Result<SignedEnvelope, countersign_node::deliver::TransportError> {
+        let honest = self.inner.ping(endpoint, ping).await?;
+        let mode = *self.mode.lock().unwrap();
+        Ok(match mode {
+            Forge::Honest => honest,
+            Forge::WrongKey => self.pong(B, None, ping, ping.id()),
+            Forge::WrongRef => self.pong(B, Some(B), ping, honest.id()),
+            Forge::OtherParty => self.pong("cert-a", Some("cert-a"), ping, ping.id()),
+            Forge::Tampered => {
+                let mut value = honest.envelope().to_value().unwrap();
+                value["body"] = json!({"note": "changed"});
+                SignedEnvelope::from_parts(value, honest.signature().to_owned()).unwrap()
+            }
+        })
+    }
+
+    async fn add_checkpoint(
+        &self,
+        endpoint: &str,
+        body: &str,
+    ) -> Result<(u16, String), countersign_node::deliver::TransportError> {
+        self.inner.add_checkpoint(endpoint, body).await
+    }
+
+    async fn tile(
+        &self,
+        endpoint: &str,
+        path: &str,
+    ) -> Result<Option<Vec<u8>>, countersign_node::deliver::TransportError> {
+        self.inner.tile(endpoint, path).await
+    }
+}
+
+/// A ping counts only when the pong is B's, signed by B's key, and refers
+/// to the ping: forged, misdirected and altered pongs are failures with
+/// their reason; the receiver records that it was pinged; nothing is
+/// logged on either side.
+#[tokio::test]
+async fn only_a_verified_pong_counts_as_a_successful_ping() {
+    let p = pair().await;
+    set_endpoint(&p).await;
+    let inner = countersign_web::client::RouterTransport::default();
+    inner.add(ENDPOINT, p.receiver.app.clone());
+    let forger = std::sync::Arc::new(PongForger {
+        inner,
+        receiver: p.receiver.node.clone(),
+        mode: std::sync::Mutex::new(Forge::Honest),
+    });
+    p.sender.node.set_transport(forger.clone());
+    let b = PartyId::parse(B).unwrap();
+    let before = (footprint(&p.sender).await, footprint(&p.receiver).await);
+
+    let cases = [
+        (Forge::WrongKey, "signature"),
+        (Forge::WrongRef, "does not refer to ping"),
+        (Forge::Tampered, "signature"),
+        (Forge::OtherParty, "not from cert-b"),
+    ];
+    for (i, (mode, reason)) in cases.iter().enumerate() {
+        *forger.mode.lock().unwrap() = *mode;
+        let report = p.sender.node.ping(&b).await.unwrap();
+        match &report.outcome {
+            countersign_store::PingOutcome::Failure { error } => {
+                assert!(error.contains(reason), "{mode:?}: {error}")
+            }
+            other => panic!("{mode:?} counted: {other:?}"),
+        }
+        let s = &report.stats;
+        assert_eq!(s.successes, 0, "{mode:?}");
+        assert_eq!(s.failures, i as u64 + 1, "{mode:?}");
+        assert_eq!(s.consecutive_failures, i as u64 + 1, "{mode:?}");
+        assert_eq!(s.last_success_us, None, "{mode:?}");
+        assert_eq!(s.last_rtt_ms, None, "{mode:?}");
+    }
+
+    *forger.mode.lock().unwrap() = Forge::Honest;
+    let report = p.sender.node.ping(&b).await.unwrap();
+    assert!(
+        matches!(
+            report.outcome,
+            countersign_store::PingOutcome::Success { .. }
+        ),
+        "{report:?}"
+    );
+    let s = &report.stats;
+    assert_eq!((s.successes, s.failures, s.consecutive_failures), (1, 4, 0));
+    assert!(s.last_success_us.is_some() && s.last_rtt_ms.is_some());
+    assert_eq!(s.last_success_us, s.last_attempt_us);
+    // The last error is kept for the record after the success.
+    assert!(s.last_error.as_deref().unwrap().contains("not from cert-b"));
+
+    // The receiver verified five pings from X and noted the last.
+    let x = PartyId::parse(X).unwrap();
+    let seen = p.receiver.node.ping_stats(Some(&x)).await.unwrap();
+    assert_eq!(seen.len(), 1);
+    assert!(seen[0].last_pinged_us.is_some());
+    assert_eq!(seen[0].last_attempt_us, None, "the receiver pinged no one");
+
+    // Pings are not logged or stored as envelopes, on either side.
+    assert_eq!(
+        (footprint(&p.sender).await, footprint(&p.receiver).await),
+        before
+    );
+
+    // REST shows the reachability on the party.
+    let r = p
+        .sender
+        .get(&format!("/v1/parties/{B}"), Some(&p.sender.analyst_a))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let reach = &r.json()["reachability"];
+    assert_eq!(reach["successes"], 1, "{reach}");
+    assert_eq!(reach["failures"], 4, "{reach}");
+    assert_eq!(reach["consecutive_failures"], 0, "{reach}");
+    assert!(reach["last_rtt_ms"].is_u64(), "{reach}");
+    assert!(reach["last_success"].is_string(), "{reach}");
+
+    // So does the parties page: B's row has a last success, a round trip
+    // and 4 failed pings of 5, none in a row.
+    let cookie = p
+        .sender
+        .ui_login(&format!("analyst@{X}"), crate::common::PASSWORD)
+        .await;
+    let page = p.sender.get_with_cookie("/parties", &cookie).await.text();
+    let row = page
+        .split("<tr>")
+        .find(|r| r.contains(&format!("<code>{B}</code>")))
+        .unwrap_or_else(|| panic!("no row for {B}: {page}"));
+    assert!(row.contains("<td><time datetime="), "{row}");
+    assert!(row.contains(" ms</td>"), "{row}");
+    assert!(row.contains("<td>4 of 5</td>"), "{row}");
+}
+
+/// An unknown party, a hosted one and one without an endpoint cannot be
+/// pinged: an error, and nothing recorded.
+#[tokio::test]
+async fn a_party_that_cannot_be_pinged_is_an_error_and_records_nothing() {
+    let p = pair().await;
+    connect(&p);
+    for party in ["cert-nobody", X, B] {
+        let e = p
+            .sender
+            .node
+            .ping(&PartyId::parse(party).unwrap())
+            .await
+            .unwrap_err();
+        assert!(!e.message.is_empty());
+    }
+    assert!(p.sender.node.ping_stats(None).await.unwrap().is_empty());
+}
+
+/// The log page lists the cosignatures this node holds: witness, size and
+/// the cosignature's time.
+#[tokio::test]
+async fn the_log_page_shows_the_cosignatures_held() {
+    let t = crate::common::TestApp::new().await;
+    let cookie = t.ui_login("analyst@cert-a", crate::common::PASSWORD).await;
+    let page = t.get_with_cookie("/log", &cookie).await.text();
+    assert!(page.contains("No peer witness has cosigned"), "{page}");
+    let fed = t.node.store().federation().unwrap();
+    for (witness, size) in [
+        ("countersign/cert-w/witness", 7),
+        ("countersign/cert-v/witness", 9),
+    ] {
+        fed.put_cosignature(&countersign_store::Cosignature {
+            witness: witness.into(),
+            size,
+            checkpoint: "(not read by the page)".into(),
+            line: "— (not read by the page)".into(),
+            // 2026-11-20T08:00:00Z
+            time: 1_795_161_600,
+        })
+        .await
+        .unwrap();
+    }
+    let page = t.get_with_cookie("/log", &cookie).await.text();
+    assert!(page.contains("2 cosignatures"), "{page}");
+    // Newest size first.
+    let v = page
+        .find("<code>countersign/cert-v/witness</code></td><td>9</td>")
+        .unwrap();
+    let w = page
+        .find("<code>countersign/cert-w/witness</code></td><td>7</td>")
+        .unwrap();
+    assert!(v < w, "{page}");
+    assert!(page.contains("2026-11-20 08:00 UTC"), "{page}");
+}
+
+/// The inbox body of a notification without attachments filed on the
+/// sender; returns it and its id.
+async fn filed_plain(p: &Pair, title: &str) -> (Value, String) {
+    let n = p
+        .sender
+        .notify(&p.sender.analyst_a, &notification(title, "amber"))
+        .await;
+    let id = n["id"].as_str().unwrap().to_owned();
+    (filed_body_again(p, &id).await, id)
+}
+
+/// `POST /v1/inbox/batch`: each delivery is handled as alone. A good
+/// envelope and its replay in the same batch get one and the same
+/// receipt; a tampered one and one for a party not hosted here get their
+/// own errors and write nothing; the answer keeps the order.
+#[tokio::test]
+async fn a_batch_is_answered_per_envelope_in_order() {
+    let p = pair().await;
+    let (good, id) = filed_plain(&p, "Batched").await;
+    let (other, other_id) = filed_plain(&p, "Batched too").await;
+    let mut tampered = other.clone();
+    tampered["envelope"]["body"]["title"] = json!("Something else");
+    let before = footprint(&p.receiver).await;
+
+    let batch =
+        json!({"deliveries": [good, tampered, good, {"envelope": {"v": 1}, "signature": "x"}]});
+    let r = p.receiver.post_json("/v1/inbox/batch", None, &batch).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let out = r.json();
+    let results = out["results"].as_array().unwrap();
+    assert_eq!(results.len(), 4, "{out}");
+    assert_eq!(results[0]["status"], 200, "{out}");
+    assert_eq!(results[0]["id"], id.as_str(), "{out}");
+    assert_eq!(results[1]["status"], 400, "{out}");
+    assert_eq!(results[1]["error"]["code"], "bad_signature", "{out}");
+    assert_eq!(results[2]["status"], 200, "{out}");
+    assert_eq!(
+        results[0]["receipts"], results[2]["receipts"],
+        "one envelope, one receipt, however often it comes"
+    );
+    assert_eq!(results[3]["status"], 400, "{out}");
+    let receipt = SignedEnvelope::from_json(&results[0]["receipts"][0].to_string()).unwrap();
+    assert_eq!(receipt.envelope().refs[0].to_string(), id);
+    // One notification stored; its leaf and its receipt's leaf logged.
+    let after = footprint(&p.receiver).await;
+    assert_eq!(after.0, before.0 + 1);
+    assert_eq!(after.1, before.1 + 2);
+
+    // A replay of the whole batch writes nothing and answers the same.
+    let again = p.receiver.post_json("/v1/inbox/batch", None, &batch).await;
+    assert_eq!(
+        again.json()["results"][0]["receipts"],
+        results[0]["receipts"]
+    );
+    assert_eq!(footprint(&p.receiver).await, after);
+
+    // The other envelope, untampered, still goes through.
+    let r = p
+        .receiver
+        .post_json("/v1/inbox/batch", None, &json!({"deliveries": [other]}))
+        .await;
+    assert_eq!(r.json()["results"][0]["id"], other_id.as_str());
+
+    // Refused whole: not a batch, too many.
+    p.receiver
+        .post_json("/v1/inbox/batch", None, &json!({"envelope": 1}))
+        .await
+        .assert_error(400, "malformed_json");
+    let many: Vec<Value> = (0..257).map(|_| good.clone()).collect();
+    p.receiver
+        .post_json("/v1/inbox/batch", None, &json!({"deliveries": many}))
+        .await
+        .assert_error(400, "invalid");
+}
+
+/// The outbox sends envelopes without attachments in batches and still
+/// verifies and stores each receipt; one with an attachment goes alone.
+#[tokio::test]
+async fn the_outbox_batches_deliveries_and_verifies_every_receipt() {
+    let p = pair().await;
+    set_endpoint(&p).await;
+    let transport = connect(&p);
+    transport.add(ENDPOINT, p.receiver.app.clone());
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        ids.push(filed_plain(&p, &format!("Plain {i}")).await.1);
+    }
+    ids.push(filed(&p, "With an attachment").await.1);
+    assert_eq!(p.sender.node.deliver_due().await.unwrap(), ids.len());
+    for id in &ids {
+        assert_eq!(
+            states(&p.sender, id).await,
+            [(B.to_owned(), "delivered".to_owned())],
+            "{id}"
+        );
+        let e = EnvelopeId::parse(id).unwrap();
+        let b = PartyId::parse(B).unwrap();
+        let held = p.sender.node.receipt_for(&e, &b).await.unwrap().unwrap();
+        let given = p.receiver.node.receipt_for(&e, &b).await.unwrap().unwrap();
+        assert_eq!(held.id(), given.id(), "{id}");
+    }
+    assert_eq!(p.receiver.notification_count().await, ids.len());
+}
+
+/// A rating arriving at the replier's inbox must rate a reply held there
+/// that a recipient of the rating sent to the rating's sender: a rating of
+/// a notification, one whose body names another reply than its `refs[0]`,
+/// one pinned on a party that did not reply and one naming the wrong
+/// notification are refused and write nothing; the genuine one gets a
+/// receipt.
+#[tokio::test]
+async fn a_rating_must_rate_a_reply_held_here_from_its_recipient() {
+    let p = pair().await;
+    let (body, id) = filed(&p, "Rate me").await;
+    let r = p.receiver.post_json("/v1/inbox", None, &body).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let r = p
+        .receiver
+        .post_json(
+            &format!("/v1/notifications/{id}/replies"),
+            Some(&p.receiver.analyst_b),
+            &json!({"kind": "findings", "text": "A compromised VPS; it is down."}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let reply = SignedEnvelope::from_json(&r.text()).unwrap().id();
+    let notification = EnvelopeId::parse(&id).unwrap();
+
+    let x = PartyId::parse(X).unwrap();
+    let x_key = p.sender.node.signer(&x).unwrap();
+    let rating = |signer: &countersign_tlog::SignerKey,
+                  from: &str,
+                  to: &str,
+                  refs: Vec<EnvelopeId>,
+                  rated: EnvelopeId| {
+        let signed = countersign_core::envelope::Envelope {
+            v: countersign_core::envelope::ENVELOPE_VERSION,
+            kind: countersign_core::envelope::EnvelopeType::Rating,
+            from: PartyId::parse(from).unwrap(),
+            to: vec![PartyId::parse(to).unwrap()],
+            created: countersign_node::now(),
+            refs,
+            tlp: countersign_core::tlp::Tlp::Amber,
+            body: json!({"reply": rated.to_string(), "quality": "substantive", "reason": "Findings with the host named."}),
+            attachments: vec![],
+        }
+        .sign(signer)
+        .unwrap();
+        json!({"envelope": signed.envelope().to_value().unwrap(), "signature": signed.signature(), "attachments": {}})
+    };
+
+    let before = footprint(&p.receiver).await;
+    let refused = [
+        (
+            "a notification is not a reply",
+            rating(&x_key, X, B, vec![notification], notification),
+        ),
+        (
+            "the body rates another envelope",
+            rating(&x_key, X, B, vec![reply, notification], notification),
+        ),
+        (
+            "A did not send that reply",
+            rating(&x_key, X, "cert-a", vec![reply, notification], reply),
+        ),
+        (
+            "the reply answers another notification",
+            rating(&x_key, X, B, vec![reply, reply], reply),
+        ),
+    ];
+    for (why, body) in &refused {
+        let r = p.receiver.post_json("/v1/inbox", None, body).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{why}: {}", r.text());
+        assert!(r.text().contains("rating refused"), "{why}: {}", r.text());
+    }
+    assert_eq!(footprint(&p.receiver).await, before, "a refusal wrote");
+
+    let good = rating(&x_key, X, B, vec![reply, notification], reply);
+    let r = p.receiver.post_json("/v1/inbox", None, &good).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(
+        r.json()["receipts"].as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        r.text()
+    );
+}

@@ -3,7 +3,7 @@
 //! collections resources.
 
 use axum::body::Body;
-use axum::http::{Method, Request, StatusCode, header};
+use axum::http::{HeaderName, Method, Request, StatusCode, header};
 use base64::Engine as _;
 use serde_json::{Value, json};
 
@@ -14,6 +14,22 @@ pub const GREEN: &str = "87b472bb-08d2-469f-8904-9e3e02cbd589";
 pub const AMBER: &str = "74619c39-c5f3-4303-ae92-a0a462eb36ca";
 pub const RED: &str = "e6e89d7b-1a57-49d2-b49c-d229e123ba97";
 
+/// A request with exactly these headers and body: the one place requests
+/// are built, for the tests that need unusual `Accept`, `Content-Type` or
+/// `Authorization` values.
+fn request(
+    method: Method,
+    path: &str,
+    headers: &[(HeaderName, &str)],
+    body: Body,
+) -> Request<Body> {
+    let mut r = Request::builder().method(method).uri(path);
+    for (name, value) in headers {
+        r = r.header(name, *value);
+    }
+    r.body(body).unwrap()
+}
+
 /// A TAXII request with a bearer token (if any) and the TAXII Accept.
 pub async fn taxii(
     t: &TestApp,
@@ -22,21 +38,14 @@ pub async fn taxii(
     token: Option<&str>,
     body: Option<&Value>,
 ) -> TestResponse {
-    let mut r = Request::builder()
-        .method(method)
-        .uri(path)
-        .header(header::ACCEPT, TAXII);
-    if let Some(token) = token {
-        r = r.header(header::AUTHORIZATION, format!("Bearer {token}"));
+    let bearer = token.map(|token| format!("Bearer {token}"));
+    let mut headers = vec![(header::ACCEPT, TAXII)];
+    headers.extend(bearer.as_deref().map(|b| (header::AUTHORIZATION, b)));
+    if body.is_some() {
+        headers.push((header::CONTENT_TYPE, TAXII));
     }
-    let body = match body {
-        Some(b) => {
-            r = r.header(header::CONTENT_TYPE, TAXII);
-            Body::from(b.to_string())
-        }
-        None => Body::empty(),
-    };
-    t.send(r.body(body).unwrap()).await
+    let body = body.map_or_else(Body::empty, |b| Body::from(b.to_string()));
+    t.send(request(method, path, &headers, body)).await
 }
 
 pub fn objects_path(collection: &str) -> String {
@@ -141,8 +150,24 @@ async fn every_endpoint() {
     assert_eq!(status["status"], "complete");
     assert_eq!(status["success_count"], 2);
     assert_eq!(status["total_count"], 2);
+    // The TAXII 2.1 §4.3.1 shape exactly: absent properties are absent,
+    // not null.
+    let version = "2026-01-10T10:00:00.000Z";
+    assert_eq!(
+        status["successes"],
+        json!([{"id": v1["id"], "version": version}, {"id": other["id"], "version": version}])
+    );
+    for (count, list) in [("failure_count", "failures"), ("pending_count", "pendings")] {
+        assert_eq!((&status[count], &status[list]), (&json!(0), &json!([])));
+    }
     let r = post(&t, &t.analyst_a, GREEN, vec![v2.clone()]).await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
+    // A version posted again is a success that says so.
+    let again = post(&t, &t.analyst_a, GREEN, vec![v1.clone()]).await.json();
+    assert_eq!(
+        again["successes"],
+        json!([{"id": v1["id"], "version": version, "message": "this version was stored already"}])
+    );
 
     // Status: the poster's party reads it; another party does not.
     let path = format!("/taxii2/api/status/{}/", status["id"].as_str().unwrap());
@@ -328,24 +353,23 @@ async fn every_endpoint() {
 #[tokio::test]
 async fn basic_authentication() {
     let t = TestApp::new().await;
-    let basic = |user: &str, password: &str| {
-        format!(
-            "Basic {}",
-            base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
-        )
-    };
-    let send = |auth: String| {
-        let r = Request::builder()
-            .uri("/taxii2/api/collections/")
-            .header(header::ACCEPT, TAXII)
-            .header(header::AUTHORIZATION, auth)
-            .body(Body::empty())
-            .unwrap();
-        t.send(r)
+    let send = async |auth: String| {
+        with_auth(&t, Method::GET, "/taxii2/api/collections/", &auth, None).await
     };
     let ok = send(basic("viewer@cert-a", PASSWORD)).await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.text());
+    // The right password is now remembered (the argon2id cache of
+    // `countersign_node::auth`); a wrong one still fails, and the right
+    // one still passes after it.
     assert_taxii_error(&send(basic("viewer@cert-a", "wrong password")).await, 401);
+    assert_taxii_error(
+        &send(basic("viewer@cert-a", &format!("{PASSWORD} "))).await,
+        401,
+    );
+    assert_eq!(
+        send(basic("viewer@cert-a", PASSWORD)).await.status,
+        StatusCode::OK
+    );
     assert_taxii_error(&send(basic("nobody", PASSWORD)).await, 401);
     assert_taxii_error(&send("Basic !!!".to_owned()).await, 401);
     assert_taxii_error(&send("Digest x".to_owned()).await, 401);
@@ -366,6 +390,68 @@ async fn basic_authentication() {
             .iter()
             .any(|c| c.to_str().unwrap().starts_with("Bearer"))
     );
+}
+
+/// HTTP Basic credentials.
+fn basic(user: &str, password: &str) -> String {
+    let pair = format!("{user}:{password}");
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(pair)
+    )
+}
+
+/// A TAXII request with this `Authorization` value.
+async fn with_auth(
+    t: &TestApp,
+    method: Method,
+    path: &str,
+    authorization: &str,
+    body: Option<&Value>,
+) -> TestResponse {
+    let mut headers = vec![
+        (header::ACCEPT, TAXII),
+        (header::AUTHORIZATION, authorization),
+    ];
+    if body.is_some() {
+        headers.push((header::CONTENT_TYPE, TAXII));
+    }
+    let body = body.map_or_else(Body::empty, |b| Body::from(b.to_string()));
+    t.send(request(method, path, &headers, body)).await
+}
+
+/// A verification remembered by one node's cache never vouches for the
+/// same username on another node of the process (the cache is keyed with
+/// the user's stored hash, whose salt is random), and the role each
+/// request gets is read afresh.
+#[tokio::test]
+async fn a_remembered_password_is_bound_to_its_node_and_user() {
+    let (one, two) = (TestApp::new().await, TestApp::new().await);
+    let party = countersign_core::ids::PartyId::parse("cert-a").unwrap();
+    let role = countersign_core::access::Role::Viewer;
+    let (p1, p2) = ("first password 1", "second password 2");
+    one.node
+        .create_user("solo@cert-a", &party, role, p1)
+        .await
+        .unwrap();
+    two.node
+        .create_user("solo@cert-a", &party, role, p2)
+        .await
+        .unwrap();
+    let get = async |t: &TestApp, password: &str| {
+        let auth = basic("solo@cert-a", password);
+        with_auth(t, Method::GET, "/taxii2/api/collections/", &auth, None).await
+    };
+    assert_eq!(get(&one, p1).await.status, StatusCode::OK);
+    assert_taxii_error(&get(&two, p1).await, 401);
+    assert_eq!(get(&two, p2).await.status, StatusCode::OK);
+    assert_taxii_error(&get(&one, p2).await, 401);
+    // Remembered or not, a viewer may not write.
+    assert_eq!(get(&one, p1).await.status, StatusCode::OK);
+    let body = json!({"objects": [indicator(1, "2026-01-10T10:00:00.000Z")]});
+    let auth = basic("solo@cert-a", p1);
+    let posted = with_auth(&one, Method::POST, &objects_path(GREEN), &auth, Some(&body)).await;
+    assert_taxii_error(&posted, 403);
 }
 
 #[tokio::test]
@@ -458,12 +544,9 @@ async fn error_statuses() {
         ("application/taxii+json", 200),
         ("*/*", 200),
     ] {
-        let r = Request::builder()
-            .uri(&objects)
-            .header(header::ACCEPT, accept)
-            .header(header::AUTHORIZATION, format!("Bearer {}", t.viewer_a))
-            .body(Body::empty())
-            .unwrap();
+        let bearer = format!("Bearer {}", t.viewer_a);
+        let headers = [(header::ACCEPT, accept), (header::AUTHORIZATION, &bearer)];
+        let r = request(Method::GET, &objects, &headers, Body::empty());
         let r = t.send(r).await;
         assert_eq!(r.status.as_u16(), status, "{accept}: {}", r.text());
         assert_eq!(r.header("content-type").as_deref(), Some(TAXII), "{accept}");
@@ -477,16 +560,19 @@ async fn error_statuses() {
         ("application/stix+json;version=2.1", 415),
         ("application/taxii+json", 202),
     ] {
-        let r = Request::builder()
-            .method(Method::POST)
-            .uri(&objects)
-            .header(header::ACCEPT, TAXII)
-            .header(header::CONTENT_TYPE, ct)
-            .header(header::AUTHORIZATION, format!("Bearer {}", t.analyst_a))
-            .body(Body::from(
-                json!({"objects": [indicator(9, "2026-01-10T10:00:00.000Z")]}).to_string(),
-            ))
-            .unwrap();
+        let bearer = format!("Bearer {}", t.analyst_a);
+        let headers = [
+            (header::ACCEPT, TAXII),
+            (header::CONTENT_TYPE, ct),
+            (header::AUTHORIZATION, &bearer),
+        ];
+        let body = json!({"objects": [indicator(9, "2026-01-10T10:00:00.000Z")]});
+        let r = request(
+            Method::POST,
+            &objects,
+            &headers,
+            Body::from(body.to_string()),
+        );
         let r = t.send(r).await;
         assert_eq!(r.status.as_u16(), status, "{ct}: {}", r.text());
         if status != 202 {
@@ -595,14 +681,13 @@ async fn error_statuses() {
     );
     // 400 for a body that is not an envelope.
     for body in ["not json", "[]", "{\"objects\": 5}"] {
-        let r = Request::builder()
-            .method(Method::POST)
-            .uri(&objects)
-            .header(header::ACCEPT, TAXII)
-            .header(header::CONTENT_TYPE, TAXII)
-            .header(header::AUTHORIZATION, format!("Bearer {}", t.analyst_a))
-            .body(Body::from(body))
-            .unwrap();
+        let bearer = format!("Bearer {}", t.analyst_a);
+        let headers = [
+            (header::ACCEPT, TAXII),
+            (header::CONTENT_TYPE, TAXII),
+            (header::AUTHORIZATION, &bearer),
+        ];
+        let r = request(Method::POST, &objects, &headers, Body::from(body));
         assert_taxii_error(&t.send(r).await, 400);
     }
     // 403: a viewer may not POST.

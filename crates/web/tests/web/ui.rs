@@ -7,7 +7,7 @@ use serde_json::json;
 use crate::common::{PASSWORD, TestApp, evidence, notification};
 
 /// The value of the hidden `csrf` field of a page.
-fn csrf_of(html: &str) -> String {
+pub fn csrf_of(html: &str) -> String {
     let at = html.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
     html[at..at + 64].to_owned()
 }
@@ -17,6 +17,18 @@ fn multipart(
     fields: &[(&str, &str)],
     file: Option<(&str, &str, &[u8])>,
 ) -> Vec<u8> {
+    let files: Vec<File<'_>> = file
+        .map(|(name, media_type, bytes)| ("attachment", name, media_type, bytes))
+        .into_iter()
+        .collect();
+    multipart_files(boundary, fields, &files)
+}
+
+/// A file of a multipart form: field, file name, media type, bytes.
+pub type File<'a> = (&'a str, &'a str, &'a str, &'a [u8]);
+
+/// A multipart body with fields and files.
+pub fn multipart_files(boundary: &str, fields: &[(&str, &str)], files: &[File<'_>]) -> Vec<u8> {
     let mut body = Vec::new();
     for (name, value) in fields {
         body.extend_from_slice(
@@ -26,10 +38,10 @@ fn multipart(
             .as_bytes(),
         );
     }
-    if let Some((file_name, media_type, bytes)) = file {
+    for (field, file_name, media_type, bytes) in files {
         body.extend_from_slice(
             format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"attachment\"; filename=\"{file_name}\"\r\nContent-Type: {media_type}\r\n\r\n"
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{file_name}\"\r\nContent-Type: {media_type}\r\n\r\n"
             )
             .as_bytes(),
         );
@@ -38,6 +50,28 @@ fn multipart(
     }
     body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
     body
+}
+
+/// POSTs a multipart form with the session cookie.
+pub async fn post_form(
+    t: &TestApp,
+    path: &str,
+    cookie: &str,
+    fields: &[(&str, &str)],
+    files: &[File<'_>],
+) -> crate::common::TestResponse {
+    let boundary = "formBoundary7MA4YWxk";
+    let r = Request::builder()
+        .method(Method::POST)
+        .uri(path)
+        .header(header::COOKIE, format!("cs_session={cookie}"))
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(multipart_files(boundary, fields, files)))
+        .unwrap();
+    t.send(r).await
 }
 
 #[tokio::test]
@@ -314,4 +348,517 @@ async fn logout_ends_the_session() {
         t.get_with_cookie("/", &cookie).await.status,
         StatusCode::SEE_OTHER
     );
+}
+
+/// How many replies the node holds for a notification (operator's view).
+async fn reply_count(t: &TestApp, id: &str) -> usize {
+    let id = countersign_core::ids::EnvelopeId::parse(id).unwrap();
+    t.node
+        .get_notification(&countersign_node::access::Viewer::Operator, &id)
+        .await
+        .unwrap()
+        .replies
+        .len()
+}
+
+#[tokio::test]
+async fn a_recipient_replies_with_an_evidence_file() {
+    let t = TestApp::new().await;
+    let n = t
+        .notify(&t.analyst_a, &notification("Answer me", "amber"))
+        .await;
+    let id = n["id"].as_str().unwrap();
+    let page = format!("/notifications/{id}");
+    let action = format!("/notifications/{id}/reply");
+
+    // The notifier's page has no reply form; the recipient's has one.
+    let cookie_a = t.ui_login("analyst@cert-a", PASSWORD).await;
+    assert!(
+        !t.get_with_cookie(&page, &cookie_a)
+            .await
+            .text()
+            .contains("form class=\"reply\"")
+    );
+    let cookie = t.ui_login("analyst@cert-b", PASSWORD).await;
+    let html = t.get_with_cookie(&page, &cookie).await.text();
+    assert!(html.contains(&format!("action=\"{action}\"")), "{html}");
+    assert!(html.contains("<option value=\"findings\">"), "{html}");
+    let csrf = csrf_of(&html);
+    let bundle = evidence().to_string();
+    let file = [(
+        "evidence",
+        "findings.json",
+        "application/json",
+        bundle.as_bytes(),
+    )];
+
+    // Bad input: each gets the form back with an alert, nothing written.
+    type Case<'a> = (Vec<(&'a str, &'a str)>, Vec<File<'a>>, u16, &'a str);
+    let bad_cases: Vec<Case<'_>> = vec![
+        (
+            vec![("csrf", "0".repeat(64).leak()), ("kind", "findings")],
+            vec![],
+            403,
+            "security token",
+        ),
+        (
+            vec![("csrf", &csrf), ("kind", "declined"), ("reason", "  ")],
+            vec![],
+            400,
+            "needs a reason",
+        ),
+        (
+            vec![("csrf", &csrf), ("kind", "shrug"), ("text", "kept text")],
+            vec![],
+            422,
+            "kind",
+        ),
+        (
+            vec![("csrf", &csrf), ("kind", "findings"), ("text", "kept text")],
+            vec![("evidence", "x.json", "application/json", b"{\"type\": ")],
+            422,
+            "is not JSON",
+        ),
+        (
+            vec![("csrf", &csrf), ("kind", "findings")],
+            vec![(
+                "evidence",
+                "x.json",
+                "application/json",
+                b"{\"type\": \"bundle\", \"id\": \"bundle--1\", \"objects\": [{}]}",
+            )],
+            422,
+            "evidence is not valid STIX 2.1",
+        ),
+        (
+            vec![("csrf", &csrf), ("kind", "findings"), ("colour", "red")],
+            vec![],
+            400,
+            "unknown form field",
+        ),
+    ];
+    for (fields, files, status, needle) in &bad_cases {
+        let r = post_form(&t, &action, &cookie, fields, files).await;
+        assert_eq!(r.status.as_u16(), *status, "{fields:?}: {}", r.text());
+        assert!(r.text().contains("role=\"alert\""), "{}", r.text());
+        assert!(r.text().contains(needle), "{needle:?} in {}", r.text());
+        assert_eq!(reply_count(&t, id).await, 0, "{fields:?}");
+    }
+    // The form keeps what was typed.
+    let r = post_form(
+        &t,
+        &action,
+        &cookie,
+        &[("csrf", &csrf), ("kind", "shrug"), ("text", "kept <text>")],
+        &[],
+    )
+    .await;
+    assert!(
+        r.text().contains(">kept &lt;text&gt;</textarea>"),
+        "{}",
+        r.text()
+    );
+
+    // A viewer of the recipient sees the notification but no form, and
+    // cannot post one; nor can C (not a recipient, and AMBER hides the
+    // notification from it).
+    t.node
+        .create_user(
+            "viewer@cert-b",
+            &countersign_core::ids::PartyId::parse("cert-b").unwrap(),
+            countersign_core::access::Role::Viewer,
+            PASSWORD,
+        )
+        .await
+        .unwrap();
+    let viewer = t.ui_login("viewer@cert-b", PASSWORD).await;
+    let html = t.get_with_cookie(&page, &viewer).await.text();
+    assert!(html.contains("<h1>Answer me</h1>"), "{html}");
+    assert!(!html.contains("form class=\"reply\""), "{html}");
+    let viewer_csrf = csrf_of(&html);
+    let r = post_form(
+        &t,
+        &action,
+        &viewer,
+        &[("csrf", &viewer_csrf), ("kind", "acknowledgement")],
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let cookie_c = t.ui_login("analyst@cert-c", PASSWORD).await;
+    let csrf_c = csrf_of(&t.get_with_cookie("/", &cookie_c).await.text());
+    let r = post_form(
+        &t,
+        &action,
+        &cookie_c,
+        &[("csrf", &csrf_c), ("kind", "findings")],
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text());
+    assert_eq!(reply_count(&t, id).await, 0);
+
+    // The reply with its evidence file.
+    let r = post_form(
+        &t,
+        &action,
+        &cookie,
+        &[
+            ("csrf", &csrf),
+            ("kind", "findings"),
+            ("text", "A compromised host; cleaned."),
+            ("reason", ""),
+        ],
+        &file,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert_eq!(
+        r.header("location").as_deref(),
+        Some(format!("/notifications/{id}#replies").as_str())
+    );
+    assert_eq!(reply_count(&t, id).await, 1);
+    let detail = t
+        .node
+        .get_notification(
+            &countersign_node::access::Viewer::Operator,
+            &countersign_core::ids::EnvelopeId::parse(id).unwrap(),
+        )
+        .await
+        .unwrap();
+    let reply = &detail.replies[0].reply;
+    assert_eq!(reply.kind.as_str(), "findings");
+    assert_eq!(reply.text, "A compromised host; cleaned.");
+    assert_eq!(reply.reason, None);
+    assert_eq!(reply.evidence.as_ref(), Some(&evidence()));
+    // Both sides see it, with its evidence as tables.
+    let html = t.get_with_cookie(&page, &cookie_a).await.text();
+    assert!(html.contains("A compromised host; cleaned."), "{html}");
+    assert!(html.contains("Evidence with this reply"), "{html}");
+}
+
+#[tokio::test]
+async fn the_new_form_takes_the_evidence_as_a_file() {
+    let t = TestApp::new().await;
+    let cookie = t.ui_login("analyst@cert-a", PASSWORD).await;
+    let csrf = csrf_of(
+        &t.get_with_cookie("/notifications/new", &cookie)
+            .await
+            .text(),
+    );
+    let bundle = evidence().to_string();
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("to", "cert-b"),
+        ("title", "Evidence from a file"),
+        ("category", "intrusion-attempts/brute-force"),
+        ("severity", "high"),
+        ("tlp", "amber"),
+    ];
+    let file = (
+        "evidence_file",
+        "bundle.json",
+        "application/json",
+        bundle.as_bytes(),
+    );
+
+    // Pasted and a file at once: refused, nothing written.
+    let mut both = fields.to_vec();
+    both.push(("evidence", bundle.as_str()));
+    let r = post_form(&t, "/notifications/new", &cookie, &both, &[file]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(r.text().contains("not both"), "{}", r.text());
+    let r = post_form(
+        &t,
+        "/notifications/new",
+        &cookie,
+        &fields,
+        &[("evidence_file", "bad.json", "application/json", b"[1,")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(
+        r.text().contains("&quot;bad.json&quot; is not JSON"),
+        "{}",
+        r.text()
+    );
+    assert_eq!(t.notification_count().await, 0);
+
+    let r = post_form(&t, "/notifications/new", &cookie, &fields, &[file]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let id = r
+        .header("location")
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let n = t
+        .get(&format!("/v1/notifications/{id}"), Some(&t.analyst_a))
+        .await
+        .json();
+    assert_eq!(n["sufficiency"]["level"], "corroborated", "{n}");
+    assert_eq!(n["evidence"], evidence(), "{n}");
+}
+
+/// The timeline of a notification as the operator sees it.
+async fn timeline(t: &TestApp, id: &str) -> countersign_node::obligations::Timeline {
+    t.node
+        .timeline(
+            &countersign_node::access::Viewer::Operator,
+            &countersign_core::ids::EnvelopeId::parse(id).unwrap(),
+        )
+        .await
+        .unwrap()
+}
+
+fn ratings_in(tl: &countersign_node::obligations::Timeline) -> Vec<(String, bool)> {
+    tl.events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            countersign_node::obligations::TimelineEventKind::Rating {
+                quality,
+                supersedes,
+                ..
+            } => Some((quality.as_str().to_owned(), supersedes.is_some())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Posts an urlencoded form with the session cookie.
+async fn post_urlencoded(
+    t: &TestApp,
+    path: &str,
+    cookie: &str,
+    body: &str,
+) -> crate::common::TestResponse {
+    let r = Request::builder()
+        .method(Method::POST)
+        .uri(path)
+        .header(header::COOKIE, format!("cs_session={cookie}"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body.to_owned()))
+        .unwrap();
+    t.send(r).await
+}
+
+/// The id of the reply of `kind` to a notification.
+pub async fn reply_of(t: &TestApp, notification: &str, kind: &str) -> String {
+    let d = t
+        .node
+        .get_notification(
+            &countersign_node::access::Viewer::Operator,
+            &countersign_core::ids::EnvelopeId::parse(notification).unwrap(),
+        )
+        .await
+        .unwrap();
+    d.replies
+        .iter()
+        .find(|r| r.reply.kind.as_str() == kind)
+        .map(|r| r.envelope.id().to_string())
+        .unwrap_or_else(|| panic!("no {kind} reply"))
+}
+
+#[tokio::test]
+async fn the_notifier_rates_a_reply_with_the_proposal_prefilled() {
+    let t = TestApp::new().await;
+    let n = t
+        .notify(&t.analyst_a, &notification("Rate the answer", "amber"))
+        .await;
+    let id = n["id"].as_str().unwrap().to_owned();
+    let mut reply =
+        json!({"kind": "findings", "text": "A compromised host; cleaned and reimaged."});
+    reply["evidence"] = evidence();
+    let r = t
+        .post_json(
+            &format!("/v1/notifications/{id}/replies"),
+            Some(&t.analyst_b),
+            &reply,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let reply_id = reply_of(&t, &id, "findings").await;
+    let ack = t
+        .post_json(
+            &format!("/v1/notifications/{id}/replies"),
+            Some(&t.analyst_b),
+            &json!({"kind": "acknowledgement"}),
+        )
+        .await;
+    assert_eq!(ack.status, StatusCode::CREATED, "{}", ack.text());
+    let ack_id = reply_of(&t, &id, "acknowledgement").await;
+    let page = format!("/notifications/{id}");
+    let action = format!("/notifications/{id}/replies/{reply_id}/rating");
+
+    // The notifier's analyst gets one rate form (the acknowledgement needs
+    // none), pre-filled with the rule's proposal and showing the rule.
+    let cookie = t.ui_login("analyst@cert-a", PASSWORD).await;
+    let html = t.get_with_cookie(&page, &cookie).await.text();
+    assert_eq!(html.matches("<form class=\"rate\"").count(), 1, "{html}");
+    assert!(html.contains(&format!("action=\"{action}\"")), "{html}");
+    assert!(
+        !html.contains(&format!("/replies/{ack_id}/rating")),
+        "{html}"
+    );
+    assert!(
+        html.contains(
+            "The rule proposes <strong>substantive</strong>: findings with technical evidence."
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains("<option value=\"substantive\" selected>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("value=\"findings with technical evidence\""),
+        "{html}"
+    );
+    // The timeline shows each event with its proof state.
+    assert!(html.contains("<li data-kind=\"sent\""), "{html}");
+    assert!(html.contains("<li data-kind=\"reply\""), "{html}");
+    assert!(
+        html.contains("class=\"badge proof proof-signed\""),
+        "{html}"
+    );
+    assert!(html.contains("in log #0"), "{html}");
+    // Neither the notifier's viewer nor the replier gets the form.
+    let viewer = t.ui_login("viewer@cert-a", PASSWORD).await;
+    assert!(
+        !t.get_with_cookie(&page, &viewer)
+            .await
+            .text()
+            .contains("form class=\"rate\"")
+    );
+    let cookie_b = t.ui_login("analyst@cert-b", PASSWORD).await;
+    assert!(
+        !t.get_with_cookie(&page, &cookie_b)
+            .await
+            .text()
+            .contains("form class=\"rate\"")
+    );
+
+    let csrf = csrf_of(&html);
+    let ok_body = format!("csrf={csrf}&quality=substantive&reason=Findings+with+evidence");
+    // Bad input and forbidden cases: nothing is signed.
+    let cases: Vec<(String, String, &str, u16, &str)> = vec![
+        (
+            action.clone(),
+            format!("csrf={}&quality=substantive&reason=x", "0".repeat(64)),
+            "a",
+            403,
+            "security token",
+        ),
+        (
+            action.clone(),
+            format!("csrf={csrf}&quality=excellent&reason=x"),
+            "a",
+            422,
+            "rating",
+        ),
+        (
+            action.clone(),
+            format!("csrf={csrf}&quality=formal&reason=+++"),
+            "a",
+            400,
+            "reason",
+        ),
+        (
+            action.clone(),
+            format!("csrf={csrf}&quality=formal&reason=x&stars=5"),
+            "a",
+            400,
+            "stars",
+        ),
+        (
+            format!("/notifications/{id}/replies/{}/rating", "0".repeat(64)),
+            ok_body.clone(),
+            "a",
+            404,
+            "not a reply to this notification",
+        ),
+        (
+            format!("/notifications/{id}/replies/nothex/rating"),
+            ok_body.clone(),
+            "a",
+            400,
+            "",
+        ),
+        (action.clone(), ok_body.clone(), "viewer", 403, "analyst"),
+        (action.clone(), ok_body.clone(), "b", 403, ""),
+    ];
+    for (path, body, who, status, needle) in &cases {
+        let c = match *who {
+            "a" => &cookie,
+            "viewer" => &viewer,
+            _ => &cookie_b,
+        };
+        // B's and the viewer's own CSRF tokens, so only the role or party is wrong.
+        let body = match *who {
+            "a" => body.clone(),
+            _ => body.replace(&csrf, &csrf_of(&t.get_with_cookie("/", c).await.text())),
+        };
+        let r = post_urlencoded(&t, path, c, &body).await;
+        assert_eq!(r.status.as_u16(), *status, "{path} {body}: {}", r.text());
+        assert!(r.text().contains("role=\"alert\""), "{}", r.text());
+        assert!(r.text().contains(needle), "{needle:?} in {}", r.text());
+        assert!(
+            ratings_in(&timeline(&t, &id).await).is_empty(),
+            "{path} {body}"
+        );
+    }
+    // A failed rating shows the form again with what was typed.
+    let r = post_urlencoded(
+        &t,
+        &action,
+        &cookie,
+        &format!("csrf={csrf}&quality=formal&reason=+"),
+    )
+    .await;
+    assert!(
+        r.text().contains("<option value=\"formal\" selected>"),
+        "{}",
+        r.text()
+    );
+
+    // The proposal confirmed, then overridden: both signed, the newest counts.
+    let r = post_urlencoded(&t, &action, &cookie, &ok_body).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert_eq!(
+        r.header("location").unwrap(),
+        format!("/notifications/{id}#replies")
+    );
+    assert_eq!(
+        ratings_in(&timeline(&t, &id).await),
+        vec![("substantive".to_owned(), false)]
+    );
+    let r = post_urlencoded(
+        &t,
+        &action,
+        &cookie,
+        &format!("csrf={csrf}&quality=formal&reason=Only+words%2C+on+reflection&close=1"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let tl = timeline(&t, &id).await;
+    assert_eq!(
+        ratings_in(&tl),
+        vec![
+            ("substantive".to_owned(), false),
+            ("formal".to_owned(), true)
+        ]
+    );
+    let html = t.get_with_cookie(&page, &cookie).await.text();
+    assert_eq!(
+        html.matches("<li data-kind=\"rating\"").count(),
+        2,
+        "{html}"
+    );
+    assert!(html.contains("(replaces an earlier rating)"), "{html}");
+    assert!(
+        html.contains("Rated <span class=\"badge q-badge-formal\">formal</span></p>"),
+        "{html}"
+    );
+    assert!(html.contains("data-stage=\"closed\""), "{html}");
 }
