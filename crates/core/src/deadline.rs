@@ -55,10 +55,11 @@ pub struct Rhythm {
 
 impl Rhythm {
     fn check(&self, what: &str) -> Result<()> {
-        let ok = self.ack_hours > 0
+        // The bound first, so `final_days * 24` cannot overflow.
+        let ok = (1..=3660).contains(&self.final_days)
+            && self.ack_hours > 0
             && self.reply_hours >= self.ack_hours
-            && self.final_days * 24 >= self.reply_hours
-            && self.final_days <= 3660;
+            && self.final_days * 24 >= self.reply_hours;
         if ok {
             Ok(())
         } else {
@@ -263,6 +264,12 @@ mod tests {
         policy.normal.reply_hours = 72;
         policy.protected.ack_hours = 0;
         assert!(policy.check().is_err());
+        // A huge or negative final_days is refused before `* 24` overflows.
+        for days in [i64::MAX / 2, i64::MIN, 0] {
+            let mut policy = DeadlinePolicy::default();
+            policy.normal.final_days = days;
+            assert!(policy.check().is_err(), "{days}");
+        }
         let default = DeadlinePolicy::default();
         let text = serde_json::to_string(&default).unwrap();
         assert_eq!(

@@ -19,6 +19,14 @@
 //! (the deadline has passed and nothing meets it yet) and `ack_late` and
 //! `answer_late` (it was met, but after the deadline). The property
 //! tests in this module check these rules for arbitrary event sets.
+//!
+//! Deadlines run from delivery: when the receipt's time is later than
+//! the notification's `created` (a peer offline, retries), both deadlines
+//! move by that delay, because nobody can acknowledge what has not
+//! arrived; before delivery nothing is overdue (the stage says `queued`,
+//! or the delivery failed), and a closed obligation is not overdue (the
+//! notifier ended it). So a scorecard's "overdue" is the counterpart's
+//! doing, not the network's.
 
 use std::collections::BTreeMap;
 
@@ -44,6 +52,24 @@ pub struct Obligation {
     pub created: Timestamp,
     pub ack_by: Timestamp,
     pub reply_by: Timestamp,
+}
+
+impl Obligation {
+    /// The deadlines as they bind the recipient: moved by the delivery
+    /// delay when the receipt came after `created`.
+    pub fn deadlines_after(&self, delivered_at: Option<Timestamp>) -> (Timestamp, Timestamp) {
+        let delay_ms = delivered_at.map_or(0, |d| {
+            (d.datetime() - self.created.datetime())
+                .num_milliseconds()
+                .max(0)
+        });
+        let shift = |t: Timestamp| {
+            chrono::Duration::try_milliseconds(delay_ms)
+                .and_then(|d| t.datetime().checked_add_signed(d))
+                .map_or(t, Timestamp::from_datetime)
+        };
+        (shift(self.ack_by), shift(self.reply_by))
+    }
 }
 
 /// Something logged about one obligation.
@@ -182,16 +208,26 @@ pub fn derive(obligation: &Obligation, events: &[Event], now: Timestamp) -> Life
     } else {
         Stage::Queued
     };
+    // A reply proves delivery no later than itself (it may overtake the
+    // receipt), so the delay is to whichever came first.
+    let arrived = match (delivered_at, acknowledged_at) {
+        (Some(d), Some(a)) => Some(d.min(a)),
+        (d, a) => d.or(a),
+    };
+    let (ack_by, reply_by) = obligation.deadlines_after(arrived);
+    // Owed only once delivered (a receipt, or a reply, which proves it)
+    // and until closed.
+    let owing = arrived.is_some() && closed_at.is_none();
     Lifecycle {
         stage,
         delivered_at,
         acknowledged_at,
         answered_at,
         closed_at,
-        overdue_ack: acknowledged_at.is_none() && now > obligation.ack_by,
-        overdue_reply: answered_at.is_none() && now > obligation.reply_by,
-        ack_late: acknowledged_at.is_some_and(|t| t > obligation.ack_by),
-        answer_late: answered_at.is_some_and(|t| t > obligation.reply_by),
+        overdue_ack: owing && acknowledged_at.is_none() && now > ack_by,
+        overdue_reply: owing && answered_at.is_none() && now > reply_by,
+        ack_late: acknowledged_at.is_some_and(|t| t > ack_by),
+        answer_late: answered_at.is_some_and(|t| t > reply_by),
         delivery_failed: failed && delivered_at.is_none() && acknowledged_at.is_none(),
         replies: u32::try_from(replies.len()).unwrap_or(u32::MAX),
         ratings: newest.into_iter().map(|(r, (_, _, q))| (r, q)).collect(),
@@ -229,11 +265,16 @@ mod tests {
         let l = derive(&o, &events, t(1));
         assert_eq!(l.stage, Stage::Queued);
         assert!(!l.overdue_ack && !l.overdue_reply);
+        // Undelivered, nothing is owed yet, however late.
+        let l = derive(&o, &events, t(200));
+        assert!(!l.overdue_ack && !l.overdue_reply);
         events.push(Event::Delivered { at: t(2) });
         assert_eq!(derive(&o, &events, t(3)).stage, Stage::Delivered);
-        // Exactly at the deadline is not overdue; one hour later it is.
-        assert!(!derive(&o, &events, t(24)).overdue_ack);
-        assert!(derive(&o, &events, t(25)).overdue_ack);
+        // Delivered two hours after sending: the deadlines move by two
+        // hours (ack 26 h, reply 74 h). Exactly at the deadline is not
+        // overdue; one hour later it is.
+        assert!(!derive(&o, &events, t(26)).overdue_ack);
+        assert!(derive(&o, &events, t(27)).overdue_ack);
         events.push(Event::Reply {
             id: id(1),
             kind: ReplyKind::Interim,
@@ -318,6 +359,48 @@ mod tests {
         let l = derive(&o, &stray, t(4));
         assert_eq!(l.stage, Stage::Queued);
         assert!(l.ratings.is_empty());
+    }
+
+    /// Closed after an interim reply, never answered: past `reply_by` it
+    /// is not overdue (the notifier ended it), and a receipt after a
+    /// peer's day offline moves the deadlines by that day.
+    #[test]
+    fn closing_ends_an_obligation_and_late_delivery_moves_its_deadlines() {
+        let o = obligation();
+        let events = [
+            Event::Delivered { at: t(1) },
+            Event::Reply {
+                id: id(1),
+                kind: ReplyKind::Interim,
+                at: t(10),
+            },
+            Event::Rating {
+                id: id(2),
+                reply: id(1),
+                quality: ReplyQuality::Formal,
+                close: true,
+                at: t(20),
+            },
+        ];
+        let open = derive(&o, &events[..2], t(100));
+        assert!(open.overdue_reply, "interim only, past reply_by");
+        let closed = derive(&o, &events, t(100));
+        assert_eq!(closed.stage, Stage::Closed);
+        assert!(!closed.overdue_reply && !closed.overdue_ack);
+
+        let late = [Event::Delivered { at: t(24) }];
+        let l = derive(&o, &late, t(47));
+        assert!(!l.overdue_ack, "24 h from delivery, not from sending");
+        assert!(derive(&o, &late, t(49)).overdue_ack);
+        let ack = [
+            late[0].clone(),
+            Event::Reply {
+                id: id(3),
+                kind: ReplyKind::Acknowledgement,
+                at: t(40),
+            },
+        ];
+        assert!(!derive(&o, &ack, t(41)).ack_late);
     }
 
     fn arb_event() -> impl Strategy<Value = Event> {
@@ -409,6 +492,11 @@ mod tests {
                 prop_assert!(at <= now);
             }
             prop_assert!(l.ratings.len() as u32 <= l.replies);
+            // Nothing is owed before it arrived, nor once closed.
+            if l.overdue_ack || l.overdue_reply {
+                prop_assert!(l.delivered_at.is_some() || l.acknowledged_at.is_some());
+                prop_assert!(l.closed_at.is_none());
+            }
         }
 
         #[test]
@@ -444,7 +532,10 @@ mod tests {
                 last = l.stage;
                 // Once a deadline is missed it stays missed.
                 if overdue_seen.0 { prop_assert!(l.overdue_ack || l.ack_late); }
-                if overdue_seen.1 { prop_assert!(l.overdue_reply || l.answer_late); }
+                // (Closing ends an unanswered obligation: no longer overdue.)
+                if overdue_seen.1 {
+                    prop_assert!(l.overdue_reply || l.answer_late || l.stage == Stage::Closed);
+                }
                 overdue_seen = (l.overdue_ack || l.ack_late, l.overdue_reply || l.answer_late);
             }
         }

@@ -33,7 +33,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Datelike, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{Datelike, NaiveDate, TimeZone, Utc};
 use serde::Serialize;
 
 use crate::error::{CoreError, Result};
@@ -80,6 +80,15 @@ impl Period {
         if let Some((a, b)) = text.split_once("..") {
             let day = |s: &str| NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| bad());
             let (a, b) = (day(a)?, day(b)?);
+            // Whole days of the years a scorecard can be about; far
+            // outside them the week arithmetic would leave chrono's range.
+            for d in [a, b] {
+                if !(1970..=9999).contains(&d.year()) {
+                    return Err(CoreError::invalid(format!(
+                        "period {text:?}: dates must be between 1970 and 9999"
+                    )));
+                }
+            }
             if b < a {
                 return Err(CoreError::invalid(format!(
                     "period {text:?} ends before it starts"
@@ -100,12 +109,14 @@ impl Period {
                 end: at(b.succ_opt().ok_or_else(bad)?)?,
             });
         }
-        let (number, unit) = text.split_at(text.len().saturating_sub(1));
-        let n: i64 = number.parse().map_err(|_| bad())?;
-        let days = match unit {
-            "d" => n,
-            "w" => n.saturating_mul(7),
-            _ => return Err(bad()),
+        // `strip_suffix`, not a byte split: the text is anyone's input and
+        // may end in a multi-byte character.
+        let days = if let Some(n) = text.strip_suffix('d') {
+            n.parse::<i64>().map_err(|_| bad())?
+        } else if let Some(n) = text.strip_suffix('w') {
+            n.parse::<i64>().map_err(|_| bad())?.saturating_mul(7)
+        } else {
+            return Err(bad());
         };
         if !(1..=MAX_DAYS).contains(&days) {
             return Err(CoreError::invalid(format!(
@@ -192,7 +203,9 @@ const MAX_WEEKS: i64 = 520;
 /// The Monday 00:00 UTC starting the week of `t`.
 pub fn week_start(t: Timestamp) -> Timestamp {
     let d = t.datetime().date_naive();
-    let monday = d - Duration::days(i64::from(d.weekday().num_days_from_monday()));
+    let back = chrono::Days::new(u64::from(d.weekday().num_days_from_monday()));
+    // Before chrono's first Monday there is no week start: use the day.
+    let monday = d.checked_sub_days(back).unwrap_or(d);
     let midnight = monday.and_hms_opt(0, 0, 0).unwrap_or_default();
     Timestamp::from_datetime(Utc.from_utc_datetime(&midnight))
 }
@@ -354,9 +367,31 @@ mod tests {
             "30y",
             "2026-03-31..2026-01-01",
             "2026-13-01..2026-12-01",
+            // Anyone's input: a multi-byte last character, and dates so
+            // far out that week arithmetic would leave chrono's range.
+            "5é",
+            "é",
+            "-262143-01-01..-262143-01-02",
+            "9999-12-25..9999-12-31x",
+            "+262142-12-01..+262142-12-31",
         ] {
             assert!(Period::parse(bad, now).is_err(), "{bad:?} accepted");
         }
+    }
+
+    /// The ends of the accepted range, and of chrono's, do not panic.
+    #[test]
+    fn extreme_periods_do_not_panic() {
+        let now = ts("2026-01-20T00:00:00Z");
+        let p = Period::parse("9999-12-01..9999-12-31", now).unwrap();
+        assert_eq!(weeks(&p).len(), 5);
+        let p = Period::parse("1970-01-01..1970-01-31", now).unwrap();
+        assert!(!weeks(&p).is_empty());
+        let far = Timestamp::from_datetime(chrono::DateTime::<Utc>::MIN_UTC);
+        let _ = week_start(far);
+        assert_eq!(far.plus_hours(-1), far, "saturates");
+        let end = Timestamp::from_datetime(chrono::DateTime::<Utc>::MAX_UTC);
+        let _ = weeks(&Period { start: far, end });
     }
 
     #[test]

@@ -32,8 +32,16 @@ impl Timestamp {
         self.0.timestamp()
     }
 
+    /// `hours` later (earlier if negative), saturating at the ends of
+    /// the representable range instead of panicking: callers add
+    /// configured or requested spans to times they did not choose.
     pub fn plus_hours(self, hours: i64) -> Self {
-        Timestamp(self.0 + chrono::Duration::hours(hours))
+        let later = chrono::Duration::try_hours(hours).and_then(|d| self.0.checked_add_signed(d));
+        Timestamp(later.unwrap_or(if hours < 0 {
+            DateTime::<Utc>::MIN_UTC
+        } else {
+            DateTime::<Utc>::MAX_UTC
+        }))
     }
 
     /// Parses the canonical form only (see the module documentation).

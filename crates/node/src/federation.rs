@@ -52,6 +52,10 @@ pub enum InboundOutcome {
     Pong(SignedEnvelope),
 }
 
+/// How far ahead of this node's clock an inbound envelope's `created` may
+/// be (clocks of honest nodes differ by seconds; NTP-less hosts by more).
+pub const MAX_CLOCK_SKEW_MINUTES: i64 = 5;
+
 impl Node {
     pub(crate) fn federation_store(&self) -> Result<&dyn FederationStore> {
         self.store()
@@ -92,6 +96,16 @@ impl Node {
             )));
         }
         signed.verify(&sender.party)?;
+        // `created` is the sender's word, and deadlines and scorecards are
+        // reckoned from it: one from the future is refused (beyond a
+        // clock skew), so nothing can be post-dated into this node.
+        let latest = chrono::Utc::now() + chrono::Duration::minutes(MAX_CLOCK_SKEW_MINUTES);
+        if env.created.datetime() > latest {
+            return Err(NodeError::invalid(format!(
+                "envelope {id} is dated {}, more than {MAX_CLOCK_SKEW_MINUTES} minutes ahead of this node's clock",
+                env.created
+            )));
+        }
         let hosted: Vec<PartyId> = {
             let keys = self.hosted_parties();
             env.to
@@ -127,6 +141,14 @@ impl Node {
                 // It answers a notification stored here, sent by a
                 // recipient of the reply to its sender.
                 let row = self.store().get_notification(answered).await?;
+                if let Some(n) = &row
+                    && env.created < n.created
+                {
+                    return Err(NodeError::invalid(format!(
+                        "reply {id} is dated {}, before the notification it answers ({})",
+                        env.created, n.created
+                    )));
+                }
                 if !row.is_some_and(|n| n.to.contains(&env.from) && env.to.contains(&n.from)) {
                     return Err(NodeError::invalid(format!(
                         "reply {id} answers {answered}, which is not a notification from a recipient of the reply to {}",
@@ -289,11 +311,12 @@ impl Node {
 
     /// Every listed attachment must come with bytes of its SHA-256 and
     /// size, or be in the blob store already; nothing unlisted may come.
-    /// A rating rates a reply stored here that a recipient of the rating
-    /// sent to the rating's sender (`refs[0]`, repeated in the body), and
-    /// `refs[1]`, if given, is the notification that reply answers; so a
-    /// peer cannot rate replies it never received or pin a rating on
-    /// someone else's exchange.
+    /// A rating rates a reply stored here (`refs[0]`, repeated in the
+    /// body) that its one recipient sent to the rating's sender, and
+    /// `refs[1]` is the notification that reply answers, stored here and
+    /// sent by the rating's sender: only the notifier rates, so a peer
+    /// cannot rate replies it never received, pin a rating on someone
+    /// else's exchange, or rate a co-recipient's reply it was copied on.
     async fn check_inbound_rating(&self, env: &Envelope, rating: &Rating) -> Result<()> {
         let refused = |why: String| Err(NodeError::invalid(format!("rating refused: {why}")));
         let Some(rated) = env.refs.first() else {
@@ -318,10 +341,28 @@ impl Node {
                 env.from
             ));
         }
-        if let Some(notification) = env.refs.get(1)
-            && reply.refs.first() != Some(notification)
-        {
+        if env.to != [reply.from.clone()] {
+            return refused(format!(
+                "it must be addressed to {} alone, who sent {rated}",
+                reply.from
+            ));
+        }
+        let Some(notification) = env.refs.get(1) else {
+            return refused(format!(
+                "it must refer to the notification {rated} answers (refs[1])"
+            ));
+        };
+        if reply.refs.first() != Some(notification) {
             return refused(format!("{rated} does not answer {notification}"));
+        }
+        let Some(n) = self.store().get_notification(notification).await? else {
+            return refused(format!("{notification} is not a notification held here"));
+        };
+        if n.from != env.from {
+            return refused(format!(
+                "{} did not send {notification}; only its notifier {} rates its replies",
+                env.from, n.from
+            ));
         }
         Ok(())
     }

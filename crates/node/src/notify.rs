@@ -304,8 +304,15 @@ impl Node {
         let stored = self.store().get_envelope(id).await?.ok_or_else(not_found)?;
         let checked = Notification::from_envelope(stored.envelope.envelope())?;
         let log_index = self.store().log_index(id).await?;
-        let recipients = self.recipient_status(&stored.envelope).await?;
-        let replies = self.replies_to(id).await?;
+        // Each recipient's delivery and receipt is its exchange with the
+        // notifier: under AMBER and RED not shown to another recipient.
+        let recipients = self
+            .recipient_status(&stored.envelope)
+            .await?
+            .into_iter()
+            .filter(|r| viewer.may_see(row.tlp, &row.from, std::slice::from_ref(&r.party)))
+            .collect();
+        let replies = self.replies_to(viewer, id).await?;
         Ok(NotificationDetail {
             row,
             envelope: stored.envelope,

@@ -9,6 +9,15 @@
 //! them as of now. A rating is a signed `rating` envelope from the
 //! notifier to the replier, `refs` = `[reply, notification]`, under the
 //! notification's TLP, stored as sent and delivered like a reply.
+//!
+//! Whose clock: every time in a lifecycle is one this node can stand
+//! behind. An envelope received from the counterpart (a reply, a rating)
+//! counts from when this node stored it — the `received_at` of the receipt
+//! it signed — not from the `created` its sender wrote, so a late answer
+//! cannot be back-dated into a punctual one. A receipt's signed
+//! `received_at` is kept within [the notification's `created`, when this
+//! node stored the receipt]. Envelopes this node sent count from their
+//! `created`, which it wrote itself. See [`arrival`].
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -186,7 +195,7 @@ impl Gathered {
                 events.push(Event::Reply {
                     id: stored.envelope.id(),
                     kind: reply.kind,
-                    at: env.created,
+                    at: arrival(stored),
                 });
             }
         }
@@ -198,7 +207,7 @@ impl Gathered {
                     reply: rating.reply,
                     quality: rating.quality,
                     close: rating.close,
-                    at: env.created,
+                    at: arrival(stored),
                 });
             }
         }
@@ -212,6 +221,30 @@ impl Gathered {
             reply_by: self.row.reply_by,
         }
     }
+}
+
+/// When an envelope counts in a lifecycle: its `created` if this node sent
+/// it (its own clock), else when this node stored it (what its log and the
+/// receipt it signed prove), whichever is later.
+fn arrival(stored: &StoredEnvelope) -> Timestamp {
+    let created = stored.envelope.envelope().created;
+    match stored.direction {
+        countersign_store::Direction::Received => created.max(stored.stored),
+        _ => created,
+    }
+}
+
+/// A receipt's signed `received_at`, kept between the notification's
+/// `created` and when this node stored the receipt: a recipient cannot
+/// claim to have received something before it was sent, or later than it
+/// answered.
+fn receipt_time(
+    notification_created: Timestamp,
+    receipt: &StoredEnvelope,
+    claimed: Timestamp,
+) -> Timestamp {
+    let latest = receipt.stored.max(notification_created);
+    claimed.clamp(notification_created, latest)
 }
 
 fn parse_body<T: serde::de::DeserializeOwned>(env: &SignedEnvelope, what: &str) -> Result<T> {
@@ -238,8 +271,8 @@ impl Node {
     /// The notifier rates a reply to its notification: signs a `rating`
     /// envelope to the replier (see the module documentation), stores and
     /// logs it, and queues its delivery. Only the notifier rates; a
-    /// rating of something that is not a reply is refused; every check
-    /// runs before anything is written.
+    /// rating of something that is not a reply, or of an acknowledgement,
+    /// is refused; every check runs before anything is written.
     pub async fn rate(
         &self,
         viewer: &Viewer,
@@ -254,6 +287,14 @@ impl Node {
         if !self.hosted_parties().contains(&notifier) || !viewer.may_act_for(&notifier) {
             return Err(NodeError::forbidden(format!(
                 "only the notifier {notifier} rates replies to its notification"
+            )));
+        }
+        // The rule: an acknowledgement needs no rating; rated, an
+        // ack-only obligation would count as answered substantively.
+        let body: Reply = parse_body(&reply_env, "reply")?;
+        if body.kind == ReplyKind::Acknowledgement {
+            return Err(NodeError::invalid(format!(
+                "{reply} is an acknowledgement; an acknowledgement needs no rating"
             )));
         }
         let rating = Rating {
@@ -317,11 +358,14 @@ impl Node {
             .await?
             .ok_or_else(not_found)?;
         let env = stored.envelope.envelope();
+        // A reply is its own exchange between one recipient and the
+        // notifier: seeing the notification is not enough (under AMBER
+        // and RED another recipient is nobody else), and only someone who
+        // may see the envelope learns its type.
+        if !viewer.may_see(env.tlp, &env.from, &env.to) {
+            return Err(not_found());
+        }
         if env.kind != EnvelopeType::Reply {
-            // Only someone who may see the envelope learns its type.
-            if !viewer.may_see(env.tlp, &env.from, &env.to) {
-                return Err(not_found());
-            }
             return Err(NodeError::invalid(format!(
                 "{reply} is a {}, not a reply; only replies are rated",
                 env.kind
@@ -343,15 +387,26 @@ impl Node {
     }
 
     /// The timeline of one notification: per recipient its lifecycle,
-    /// and every event with its proof state. Visible as the notification.
+    /// and every event with its proof state. Visible as the notification,
+    /// but each receipt, reply and rating is its own envelope between one
+    /// recipient and the notifier: it is shown only to whom may see that
+    /// envelope, and a recipient's lifecycle only to the notifier, that
+    /// recipient (and the operator), or to all under CLEAR and GREEN. So
+    /// under AMBER and RED a recipient does not see another's exchange.
     pub async fn timeline(&self, viewer: &Viewer, notification: &EnvelopeId) -> Result<Timeline> {
         let detail = self.get_notification(viewer, notification).await?;
         let g = self.gather(detail.row.clone()).await?;
         let at = now();
         let env = detail.envelope.envelope();
+        let sees = |e: &SignedEnvelope| {
+            let e = e.envelope();
+            viewer.may_see(e.tlp, &e.from, &e.to)
+        };
         let recipients = env
             .to
             .iter()
+            // The rule of `may_see` for an exchange of the notifier with p.
+            .filter(|p| viewer.may_see(env.tlp, &env.from, std::slice::from_ref(*p)))
             .map(|p| RecipientLifecycle {
                 party: p.clone(),
                 lifecycle: lifecycle::derive(&g.obligation(), &g.events_for(p), at),
@@ -366,7 +421,7 @@ impl Node {
             from: env.from.clone(),
             proof: self.proof_state(&detail.envelope, true, &witnessed).await?,
         });
-        for (party, receipt, received_at) in &g.receipts {
+        for (party, receipt, received_at) in g.receipts.iter().filter(|(_, r, _)| sees(r)) {
             events.push(TimelineEvent {
                 at: *received_at,
                 kind: TimelineEventKind::Delivered { to: party.clone() },
@@ -375,9 +430,9 @@ impl Node {
                 proof: self.proof_state(receipt, false, &witnessed).await?,
             });
         }
-        for (stored, reply) in &g.replies {
+        for (stored, reply) in g.replies.iter().filter(|(s, _)| sees(&s.envelope)) {
             events.push(TimelineEvent {
-                at: stored.envelope.envelope().created,
+                at: arrival(stored),
                 kind: TimelineEventKind::Reply { kind: reply.kind },
                 envelope: stored.envelope.id(),
                 from: stored.envelope.envelope().from.clone(),
@@ -385,12 +440,18 @@ impl Node {
             });
         }
         let mut last_rating: BTreeMap<EnvelopeId, EnvelopeId> = BTreeMap::new();
-        let mut ratings: Vec<_> = g.ratings.iter().collect();
-        ratings.sort_by_key(|(s, _)| (s.envelope.envelope().created, s.envelope.id()));
+        // Only the notifier rates (a rating from anyone else is no
+        // rating of this notification's replies, whatever it refers to).
+        let mut ratings: Vec<_> = g
+            .ratings
+            .iter()
+            .filter(|(s, _)| s.envelope.envelope().from == env.from && sees(&s.envelope))
+            .collect();
+        ratings.sort_by_key(|(s, _)| (arrival(s), s.envelope.id()));
         for (stored, rating) in ratings {
             let id = stored.envelope.id();
             events.push(TimelineEvent {
-                at: stored.envelope.envelope().created,
+                at: arrival(stored),
                 kind: TimelineEventKind::Rating {
                     quality: rating.quality,
                     close: rating.close,
@@ -655,7 +716,8 @@ impl Node {
         for (n, party, stored) in found.receipts {
             if let Some(g) = by_id.get_mut(&n) {
                 let body: Receipt = parse_body(&stored.envelope, "receipt")?;
-                g.receipts.push((party, stored.envelope, body.received_at));
+                let at = receipt_time(g.row.created, &stored, body.received_at);
+                g.receipts.push((party, stored.envelope, at));
             }
         }
         for (n, party, updated_us) in found.failed {
@@ -715,7 +777,8 @@ impl Node {
                 continue;
             };
             let body: Receipt = parse_body(&stored.envelope, "receipt")?;
-            g.receipts.push((party, stored.envelope, body.received_at));
+            let at = receipt_time(g.row.created, &stored, body.received_at);
+            g.receipts.push((party, stored.envelope, at));
         }
         for d in fed
             .list_deliveries(&DeliveryFilter {

@@ -84,14 +84,25 @@ impl Node {
         Ok(signed)
     }
 
-    /// The replies to a notification, oldest first (no visibility check:
-    /// callers check the notification's).
-    pub(crate) async fn replies_to(&self, notification: &EnvelopeId) -> Result<Vec<ReplyView>> {
+    /// The replies to a notification that the viewer may see, oldest
+    /// first. Callers check the notification's visibility; each reply is
+    /// checked on its own, since it is an exchange between one recipient
+    /// and the notifier: under AMBER and RED another recipient of the
+    /// notification is not party to it.
+    pub(crate) async fn replies_to(
+        &self,
+        viewer: &Viewer,
+        notification: &EnvelopeId,
+    ) -> Result<Vec<ReplyView>> {
         let Some(fed) = self.store().federation() else {
             return Ok(vec![]);
         };
         let mut out = Vec::new();
         for stored in fed.referring(notification, "reply").await? {
+            let env = stored.envelope.envelope();
+            if !viewer.may_see(env.tlp, &env.from, &env.to) {
+                continue;
+            }
             let reply: Reply = serde_json::from_value(stored.envelope.envelope().body.clone())
                 .map_err(|e| {
                     NodeError::internal(format!(

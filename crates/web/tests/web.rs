@@ -18,6 +18,8 @@ mod api;
 mod auth;
 #[path = "web/bad_input.rs"]
 mod bad_input;
+#[path = "web/clocks.rs"]
+mod clocks;
 #[path = "web/contract.rs"]
 mod contract;
 #[path = "web/dashboard.rs"]

@@ -180,13 +180,16 @@ fn the_fixture_by_hand() {
     );
     // N1-N4: 4 sent; N1-N3 delivered; N1, N2 acknowledged and answered;
     // N1 substantive; N2 formal (interim formal, findings overridden to
-    // formal); N2 late twice, N3 and N4 past both deadlines: 3 overdue.
+    // formal); N2 late twice (its deadlines move by its 2 h delivery to
+    // 26 h and 74 h: the interim at 30 h and the findings at 80 h are
+    // still late), N3 past both deadlines; N4 was never delivered, so
+    // nothing is owed on it yet: 2 overdue.
     assert_eq!(
         (b.sent, b.delivered, b.acknowledged, b.answered),
         (4, 3, 2, 2)
     );
     assert_eq!((b.substantive, b.formal, b.unrated), (1, 1, 0));
-    assert_eq!((b.unanswered, b.overdue, b.replies), (2, 3, 4));
+    assert_eq!((b.unanswered, b.overdue, b.replies), (2, 2, 4));
     // Deliver: 1 h, 2 h, 3 h → median rank ⌈1.5⌉ = 2 (2 h), p90 rank ⌈2.7⌉ = 3 (3 h).
     assert_eq!(b.to_deliver, pct(3, 7_200, 10_800));
     // Acknowledge: 2 h, 30 h → median rank 1 (2 h), p90 rank ⌈1.8⌉ = 2 (30 h).

@@ -125,6 +125,49 @@ async fn only_the_notifier_rates_and_bad_input_changes_nothing() {
     assert!(status[0].receipt.is_some(), "{status:?}");
 }
 
+/// An acknowledgement needs no rating (the rule): rating one is refused
+/// whatever the quality, and writes nothing; otherwise an obligation
+/// answered with an ack alone would count as answered substantively.
+#[tokio::test]
+async fn an_acknowledgement_is_not_rated() {
+    let tmp = tempfile::tempdir().unwrap();
+    let node = node(&tmp).await;
+    let a = user("cert-a", Role::Analyst);
+    let n = node
+        .notify(&a, request("cert-a", "cert-b", Tlp::Amber, "scan"))
+        .await
+        .unwrap()
+        .envelope
+        .id();
+    let ack = node
+        .reply(
+            &user("cert-b", Role::Analyst),
+            &n,
+            None,
+            Reply {
+                kind: ReplyKind::Acknowledgement,
+                text: String::new(),
+                reason: None,
+                evidence: None,
+            },
+        )
+        .await
+        .unwrap()
+        .id();
+    let before = log_size(&node).await;
+    for quality in [ReplyQuality::Substantive, ReplyQuality::Formal] {
+        let err = node
+            .rate(&a, &ack, quality, "seen", false)
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind, NodeErrorKind::Invalid, "{err}");
+        assert!(err.message.contains("needs no rating"), "{err}");
+    }
+    assert_eq!(log_size(&node).await, before, "refusals wrote nothing");
+    let t = node.timeline(&a, &n).await.unwrap();
+    assert_eq!(t.recipients[0].lifecycle.quality(), None);
+}
+
 #[tokio::test]
 async fn a_later_rating_supersedes_and_closing_is_final() {
     let tmp = tempfile::tempdir().unwrap();

@@ -2,6 +2,7 @@
 
 use countersign_stix::{
     Bundle, EvidenceSummary, ObjectCategory, ProblemKind, check_bundle, check_object, parse_bundle,
+    validate_object,
 };
 use serde_json::{Value, json};
 
@@ -250,6 +251,26 @@ fn check_object_alone() {
     assert_eq!(e.errors.len(), 1);
     assert_eq!(e.errors[0].object_index, None);
     assert_eq!(e.errors[0].object_id.as_deref(), Some(INDICATOR));
+}
+
+#[test]
+fn validate_object_agrees_with_check_object() {
+    // No problem, a warning (a wrong SCO id) and an error: same verdicts.
+    let wrong_id = with(
+        ipv4(),
+        "id",
+        json!("ipv4-addr--6c4b6f9e-1d1b-4bd4-9d5b-2c3f5e1a7b8c"),
+    );
+    for (v, warned) in [(indicator(), false), (wrong_id, true)] {
+        let (_, warnings) = check_object(&v).unwrap();
+        assert_eq!(warnings.is_empty(), !warned);
+        assert_eq!(validate_object(&v).unwrap(), warnings);
+    }
+    let bad = without(indicator(), "valid_from");
+    assert_eq!(
+        validate_object(&bad).unwrap_err().errors,
+        check_object(&bad).unwrap_err().errors
+    );
 }
 
 #[test]

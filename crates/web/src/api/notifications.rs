@@ -137,8 +137,14 @@ pub async fn receipt(
 ) -> Result<Response, ApiError> {
     let id = EnvelopeId::parse(&id)?;
     let party = countersign_core::ids::PartyId::parse(&party)?;
-    // Visibility is the notification's.
-    node.get_notification(&auth.viewer, &id).await?;
+    // Visibility is the notification's, and the receipt's own: the
+    // detail lists only the recipients whose exchange the viewer may see.
+    let detail = node.get_notification(&auth.viewer, &id).await?;
+    if !detail.recipients.iter().any(|r| r.party == party) {
+        return Err(ApiError::not_found(format!(
+            "{party} has given no receipt for {id}"
+        )));
+    }
     let receipt = node
         .receipt_for(&id, &party)
         .await?

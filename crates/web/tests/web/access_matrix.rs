@@ -5,7 +5,10 @@
 //! allows it. Every violation is collected and reported at once. The
 //! obligation views (due lists, scorecards) are scoped to the user's own
 //! party, so for them the check is one way: nothing shown that the rule
-//! denies, and nothing of A → B shown to a third party.
+//! denies, and nothing of A → B shown to a third party. A second test
+//! holds a notification to two recipients: each one's receipt, reply,
+//! rating and lifecycle is its own exchange with the notifier, hidden
+//! from the other recipient except under CLEAR and GREEN.
 
 use axum::http::{Method, StatusCode};
 use countersign_core::access::Role;
@@ -295,4 +298,252 @@ async fn no_endpoint_leaks() {
     // 9 users × (1 scorecard check + 5 notifications × 11 checks + 5
     // objects × 4 checks).
     assert_eq!(checks, 9 * (1 + 5 * 11 + 5 * 4));
+}
+
+/// Each recipient's exchange with the notifier (its receipt, its reply,
+/// the notifier's rating of that reply, its lifecycle) is its own
+/// envelope: A notifies [B, C] at every level, B replies, A rates it. C
+/// sees B's exchange under CLEAR and GREEN only — in the REST detail
+/// (replies, delivery rows, receipt download), the timeline (events and
+/// lifecycle rows), the rating proposal and the UI page — while B and A
+/// see it at every level, and C always sees its own. C's due lists and
+/// scorecards hold only C's obligations. Every violation is reported.
+#[tokio::test]
+async fn a_recipient_does_not_see_another_recipients_exchange() {
+    let t = TestApp::new().await;
+    let viewer_b = "viewer@cert-b";
+    t.node
+        .create_user(
+            viewer_b,
+            &PartyId::parse(B).unwrap(),
+            Role::Viewer,
+            PASSWORD,
+        )
+        .await
+        .unwrap();
+    let viewer_b = t.node.create_api_token(viewer_b, "matrix").await.unwrap();
+    struct Exchange {
+        tlp: Tlp,
+        id: String,
+        reply: String,
+        text: String,
+        rating: String,
+    }
+    let mut exchanges = Vec::new();
+    for tlp in LEVELS {
+        let mut body = notification(&format!("To two at {tlp}"), tlp.as_str());
+        body["to"] = json!([B, C]);
+        let id = t.notify(&t.analyst_a, &body).await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let text = format!("B's findings under {tlp}: the host is ours.");
+        let r = t
+            .post_json(
+                &format!("/v1/notifications/{id}/replies"),
+                Some(&t.analyst_b),
+                &json!({"kind": "findings", "text": text, "evidence": evidence()}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let reply = countersign_core::envelope::Envelope::id(
+            &serde_json::from_value(r.json()["envelope"].clone()).unwrap(),
+        )
+        .unwrap()
+        .to_string();
+        let r = t
+            .post_json(
+                &format!("/v1/replies/{reply}/rating"),
+                Some(&t.analyst_a),
+                &json!({"quality": "substantive", "reason": "names the host", "close": true}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let rating = r.json()["id"].as_str().unwrap().to_owned();
+        exchanges.push(Exchange {
+            tlp,
+            id,
+            reply,
+            text,
+            rating,
+        });
+    }
+    // Local delivery: B's and C's receipts, the reply's and the rating's.
+    t.node.deliver_due().await.unwrap();
+
+    let cookies = [
+        (A, t.ui_login("analyst@cert-a", PASSWORD).await),
+        (B, t.ui_login("analyst@cert-b", PASSWORD).await),
+        (C, t.ui_login("analyst@cert-c", PASSWORD).await),
+    ];
+    let users = [
+        (A, t.analyst_a.as_str()),
+        (B, t.analyst_b.as_str()),
+        (B, viewer_b.as_str()),
+        (C, t.analyst_c.as_str()),
+    ];
+    let mut violations = Vec::new();
+    // Answers that are wrong whatever the rule says.
+    let mut odd = Vec::new();
+    let mut checks = 0usize;
+    for x in &exchanges {
+        // B's receipt, as the notifier sees it.
+        let timeline_of = |v: &serde_json::Value| -> Vec<String> {
+            v["events"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["envelope"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let full = t
+            .get(
+                &format!("/v1/notifications/{}/timeline", x.id),
+                Some(&t.analyst_a),
+            )
+            .await
+            .json();
+        let receipt_b = full["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["event"] == "delivered" && e["to"] == B)
+            .map(|e| e["envelope"].as_str().unwrap().to_owned())
+            .unwrap_or_else(|| panic!("no receipt of B in A's timeline: {full}"));
+        for (party, token) in users {
+            let allowed = party != C || matches!(x.tlp, Tlp::Clear | Tlp::Green);
+            let who = format!("{party} on TLP:{}", x.tlp);
+            let mut check = |what: &str, shown: bool| {
+                checks += 1;
+                if shown != allowed {
+                    violations.push(format!(
+                        "{who}: {what} {} but should {}",
+                        if shown { "shown" } else { "not shown" },
+                        if allowed { "be" } else { "not be" }
+                    ));
+                }
+            };
+            let d = t
+                .get(&format!("/v1/notifications/{}", x.id), Some(token))
+                .await;
+            assert_eq!(d.status, StatusCode::OK, "{who}: {}", d.text());
+            let d = d.json();
+            check(
+                "B's reply in the detail",
+                d["replies"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|r| r["id"] == x.reply.as_str()),
+            );
+            check(
+                "B's delivery row in the detail",
+                d["recipients"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|r| r["party"] == B),
+            );
+            let r = t
+                .get(
+                    &format!("/v1/notifications/{}/receipts/{B}", x.id),
+                    Some(token),
+                )
+                .await;
+            check("B's receipt download", r.status == StatusCode::OK);
+            let tl = t
+                .get(&format!("/v1/notifications/{}/timeline", x.id), Some(token))
+                .await
+                .json();
+            let events = timeline_of(&tl);
+            check("B's receipt in the timeline", events.contains(&receipt_b));
+            check("B's reply in the timeline", events.contains(&x.reply));
+            check("A's rating in the timeline", events.contains(&x.rating));
+            let rows: Vec<&str> = tl["recipients"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["party"].as_str().unwrap())
+                .collect();
+            check("B's lifecycle row", rows.contains(&B));
+            if party == C && !rows.contains(&C) {
+                odd.push(format!("{who}: its own (C's) lifecycle row is missing"));
+            }
+            let p = t
+                .get(
+                    &format!("/v1/replies/{}/rating-proposal", x.reply),
+                    Some(token),
+                )
+                .await;
+            if !matches!(p.status.as_u16(), 200 | 404) {
+                odd.push(format!("{who}: the proposal answered {}", p.status));
+            }
+            check(
+                "the rating proposal of B's reply",
+                p.status == StatusCode::OK,
+            );
+        }
+        for (party, cookie) in &cookies {
+            let allowed = *party != C || matches!(x.tlp, Tlp::Clear | Tlp::Green);
+            let page = t
+                .get_with_cookie(&format!("/notifications/{}", x.id), cookie)
+                .await;
+            assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+            let html = page.text();
+            for (what, needle) in [
+                ("B's reply text", x.text.clone()),
+                ("B's reply id", x.reply.clone()),
+                ("A's rating id", x.rating.clone()),
+                ("B's receipt id", receipt_b.clone()),
+                ("B's lifecycle row", format!("data-recipient=\"{B}\"")),
+                ("B's receipt link", format!("/receipts/{B}\"")),
+            ] {
+                checks += 1;
+                if html.contains(&needle) != allowed {
+                    violations.push(format!(
+                        "UI of {party} on TLP:{}: {what} {}",
+                        x.tlp,
+                        if allowed { "missing" } else { "shown" }
+                    ));
+                }
+            }
+            if *party == C && !html.contains(&format!("data-recipient=\"{C}\"")) {
+                violations.push(format!("UI of C on TLP:{}: its own row is missing", x.tlp));
+            }
+        }
+    }
+
+    // C's obligation views: C's own (inbound, owed to A), nothing of B's.
+    let due = t
+        .get("/v1/obligations/due?soon_hours=8760", Some(&t.analyst_c))
+        .await
+        .json();
+    let items: Vec<&serde_json::Value> = ["overdue", "soon_due"]
+        .iter()
+        .flat_map(|l| due[l].as_array().unwrap().iter())
+        .collect();
+    assert_eq!(items.len(), exchanges.len(), "{due}");
+    for item in items {
+        assert_eq!(item["recipient"], C, "{item}");
+        assert_eq!(item["direction"], "in", "{item}");
+    }
+    let cards = t
+        .get("/v1/scorecards?period=30d", Some(&t.analyst_c))
+        .await
+        .json();
+    let cards = cards["scorecards"].as_array().unwrap();
+    assert_eq!(cards.len(), 1, "{cards:?}");
+    assert_eq!(cards[0]["party"], C);
+    assert_eq!(cards[0]["counterpart"], A);
+    assert_eq!(cards[0]["answered"], 0, "B's replies counted for C");
+
+    violations.append(&mut odd);
+    assert!(
+        violations.is_empty(),
+        "{} violations in {checks} checks:\n{}",
+        violations.len(),
+        violations.join("\n")
+    );
+    // 5 levels × (4 users × 8 checks + 3 UI users × 6 checks).
+    assert_eq!(checks, 5 * (4 * 8 + 3 * 6));
 }

@@ -194,6 +194,10 @@ async fn overdue_and_soon_due_lists() {
     far["ack_by"] = json!(soon(10 * 86_400));
     far["reply_by"] = json!(soon(20 * 86_400));
     t.notify(&t.analyst_a, &far).await;
+    // Delivered (locally): nothing is owed before delivery, and the
+    // deadlines move by the delivery delay, which this wait covers since
+    // it starts after the delivery.
+    t.node.deliver_due().await.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(6_500)).await;
 
     let cookie = t.ui_login("analyst@cert-a", PASSWORD).await;

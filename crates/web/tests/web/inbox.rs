@@ -932,10 +932,12 @@ async fn the_outbox_batches_deliveries_and_verifies_every_receipt() {
 }
 
 /// A rating arriving at the replier's inbox must rate a reply held there
-/// that a recipient of the rating sent to the rating's sender: a rating of
-/// a notification, one whose body names another reply than its `refs[0]`,
-/// one pinned on a party that did not reply and one naming the wrong
-/// notification are refused and write nothing; the genuine one gets a
+/// that its one recipient sent to the rating's sender, who must be the
+/// notifier: a rating of a notification, one whose body names another
+/// reply than its `refs[0]`, one pinned on a party that did not reply, one
+/// also addressed to another party, one naming the wrong notification or
+/// none, and one from a party the replier copied its reply to but that
+/// did not notify are refused and write nothing; the genuine one gets a
 /// receipt.
 #[tokio::test]
 async fn a_rating_must_rate_a_reply_held_here_from_its_recipient() {
@@ -957,16 +959,62 @@ async fn a_rating_must_rate_a_reply_held_here_from_its_recipient() {
 
     let x = PartyId::parse(X).unwrap();
     let x_key = p.sender.node.signer(&x).unwrap();
+    // Y, a second party of the sender's node, known to the receiver, to
+    // which B copies a reply of its own making (as if to a co-recipient):
+    // it received that reply but did not notify.
+    let y = PartyId::parse("cert-y").unwrap();
+    p.sender
+        .node
+        .add_local_party(
+            &y,
+            "CERT Y",
+            countersign_core::party::PartyKind::NationalCert,
+            None,
+            None,
+        )
+        .await
+        .unwrap();
+    let y_entry = p.sender.node.export_party(&y).await.unwrap();
+    p.receiver
+        .node
+        .import_party(&y_entry.to_json_pretty().unwrap(), &[])
+        .await
+        .unwrap();
+    let y_key = p.sender.node.signer(&y).unwrap();
+    let copied = countersign_core::envelope::Envelope {
+        v: countersign_core::envelope::ENVELOPE_VERSION,
+        kind: countersign_core::envelope::EnvelopeType::Reply,
+        from: PartyId::parse(B).unwrap(),
+        to: vec![x.clone(), y.clone()],
+        created: countersign_node::now(),
+        refs: vec![notification],
+        tlp: countersign_core::tlp::Tlp::Amber,
+        body: json!({"kind": "findings", "text": "The host is ours; also telling Y."}),
+        attachments: vec![],
+    }
+    .sign(&p.receiver.node.signer(&PartyId::parse(B).unwrap()).unwrap())
+    .unwrap();
+    p.receiver
+        .node
+        .store_envelope(&countersign_store::NewEnvelope {
+            envelope: copied.clone(),
+            direction: countersign_store::Direction::Sent,
+            stored: countersign_node::now(),
+            notification: None,
+        })
+        .await
+        .unwrap();
+    let copied = copied.id();
     let rating = |signer: &countersign_tlog::SignerKey,
                   from: &str,
-                  to: &str,
+                  to: &[&str],
                   refs: Vec<EnvelopeId>,
                   rated: EnvelopeId| {
         let signed = countersign_core::envelope::Envelope {
             v: countersign_core::envelope::ENVELOPE_VERSION,
             kind: countersign_core::envelope::EnvelopeType::Rating,
             from: PartyId::parse(from).unwrap(),
-            to: vec![PartyId::parse(to).unwrap()],
+            to: to.iter().map(|p| PartyId::parse(p).unwrap()).collect(),
             created: countersign_node::now(),
             refs,
             tlp: countersign_core::tlp::Tlp::Amber,
@@ -982,29 +1030,45 @@ async fn a_rating_must_rate_a_reply_held_here_from_its_recipient() {
     let refused = [
         (
             "a notification is not a reply",
-            rating(&x_key, X, B, vec![notification], notification),
+            rating(&x_key, X, &[B], vec![notification], notification),
         ),
         (
             "the body rates another envelope",
-            rating(&x_key, X, B, vec![reply, notification], notification),
+            rating(&x_key, X, &[B], vec![reply, notification], notification),
         ),
         (
             "A did not send that reply",
-            rating(&x_key, X, "cert-a", vec![reply, notification], reply),
+            rating(&x_key, X, &["cert-a"], vec![reply, notification], reply),
+        ),
+        (
+            "also addressed to another party than the replier",
+            rating(&x_key, X, &[B, "cert-a"], vec![reply, notification], reply),
         ),
         (
             "the reply answers another notification",
-            rating(&x_key, X, B, vec![reply, reply], reply),
+            rating(&x_key, X, &[B], vec![reply, reply], reply),
+        ),
+        (
+            "the notification (refs[1]) is missing",
+            rating(&x_key, X, &[B], vec![reply], reply),
+        ),
+        (
+            "Y received the reply but did not notify",
+            rating(&y_key, "cert-y", &[B], vec![copied, notification], copied),
         ),
     ];
+    // Every case is tried; the ones not refused are reported together.
+    let mut accepted = Vec::new();
     for (why, body) in &refused {
         let r = p.receiver.post_json("/v1/inbox", None, body).await;
-        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{why}: {}", r.text());
-        assert!(r.text().contains("rating refused"), "{why}: {}", r.text());
+        if r.status != StatusCode::BAD_REQUEST || !r.text().contains("rating refused") {
+            accepted.push(format!("{why}: {} {}", r.status, r.text()));
+        }
     }
+    assert!(accepted.is_empty(), "not refused:\n{}", accepted.join("\n"));
     assert_eq!(footprint(&p.receiver).await, before, "a refusal wrote");
 
-    let good = rating(&x_key, X, B, vec![reply, notification], reply);
+    let good = rating(&x_key, X, &[B], vec![reply, notification], reply);
     let r = p.receiver.post_json("/v1/inbox", None, &good).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     assert_eq!(
@@ -1013,4 +1077,38 @@ async fn a_rating_must_rate_a_reply_held_here_from_its_recipient() {
         "{}",
         r.text()
     );
+
+    // Y's rating held anyway (stored before the inbox checked the
+    // notifier): the timeline shows only the notifier's rating.
+    let mut held = rating(&y_key, "cert-y", &[B], vec![copied, notification], copied);
+    held.as_object_mut().unwrap().remove("attachments");
+    let held = SignedEnvelope::from_json(&held.to_string()).unwrap();
+    p.receiver
+        .node
+        .store_envelope(&countersign_store::NewEnvelope {
+            envelope: held,
+            direction: countersign_store::Direction::Received,
+            stored: countersign_node::now(),
+            notification: None,
+        })
+        .await
+        .unwrap();
+    let t = p
+        .receiver
+        .node
+        .timeline(&countersign_node::access::Viewer::Operator, &notification)
+        .await
+        .unwrap();
+    let raters: Vec<&str> = t
+        .events
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.kind,
+                countersign_node::obligations::TimelineEventKind::Rating { .. }
+            )
+        })
+        .map(|e| e.from.as_str())
+        .collect();
+    assert_eq!(raters, [X], "{:?}", t.events);
 }
