@@ -50,13 +50,27 @@ pub(crate) fn start(writer: &mut Connection, path: &Path, flags: OpenFlags) -> R
         .name("sqlite-checkpoint".into())
         .spawn(move || {
             while wakes.recv().is_ok() {
-                if let Err(e) = conn.wal_checkpoint_v2(None::<&str>, CheckpointMode::PASSIVE) {
-                    tracing::warn!("background WAL checkpoint failed (retried later): {e}");
+                match conn.wal_checkpoint_v2(None::<&str>, CheckpointMode::PASSIVE) {
+                    Ok(_) => {}
+                    // Another connection holds the checkpoint lock (the
+                    // inline checkpoint of a commit): expected under
+                    // load, and the next commit wakes us again.
+                    Err(e) if is_busy(&e) => tracing::debug!("WAL checkpoint deferred: {e}"),
+                    Err(e) => {
+                        tracing::warn!("background WAL checkpoint failed (retried later): {e}")
+                    }
                 }
             }
         })
         .map_err(|e| StoreError::backend(format!("cannot start the checkpointer: {e}")))?;
     install(writer, wake, WAKE_PAGES, INLINE_PAGES).map_err(|e| fail("install the WAL hook", e))
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
 }
 
 /// The WAL hook: after each commit, wake the checkpointer once the WAL has
@@ -76,7 +90,11 @@ fn install(
             // thread is checkpointing) only leaves the WAL longer, so it
             // is logged, not returned.
             if let Err(e) = wal.checkpoint_v2(CheckpointMode::PASSIVE) {
-                tracing::warn!("inline WAL checkpoint failed (retried after a later commit): {e}");
+                if is_busy(&e) {
+                    tracing::debug!("inline WAL checkpoint deferred: {e}");
+                } else {
+                    tracing::warn!("inline WAL checkpoint failed (retried later): {e}");
+                }
                 let _ = wake.try_send(());
             }
         } else if pages >= wake_pages {
