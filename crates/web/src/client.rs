@@ -214,14 +214,17 @@ impl HttpTransport {
         Ok(HttpTransport { client })
     }
 
+    /// POSTs JSON to `path` (`/v1/inbox` or `/v1/inbox/batch`) of the
+    /// peer; a failure to connect or read is retryable.
     async fn post_inbox(
         &self,
         endpoint: &str,
+        path: &str,
         body: String,
     ) -> Result<(StatusCode, axum::body::Bytes), TransportError> {
         let r = self
             .client
-            .post(format!("{}/v1/inbox", base(endpoint)))
+            .post(format!("{}{path}", base(endpoint)))
             .header("content-type", "application/json")
             .body(body)
             .send()
@@ -245,7 +248,7 @@ impl Transport for HttpTransport {
         attachments: &BTreeMap<Sha256Hex, Vec<u8>>,
     ) -> Result<Vec<SignedEnvelope>, TransportError> {
         let (status, bytes) = self
-            .post_inbox(endpoint, inbox_body(envelope, attachments)?)
+            .post_inbox(endpoint, "/v1/inbox", inbox_body(envelope, attachments)?)
             .await?;
         inbox_answer(status, &bytes)
     }
@@ -256,7 +259,7 @@ impl Transport for HttpTransport {
         ping: &SignedEnvelope,
     ) -> Result<SignedEnvelope, TransportError> {
         let (status, bytes) = self
-            .post_inbox(endpoint, inbox_body(ping, &BTreeMap::new())?)
+            .post_inbox(endpoint, "/v1/inbox", inbox_body(ping, &BTreeMap::new())?)
             .await?;
         pong_answer(status, &bytes)
     }
@@ -266,19 +269,9 @@ impl Transport for HttpTransport {
         endpoint: &str,
         envelopes: &[SignedEnvelope],
     ) -> Result<BatchAnswer, TransportError> {
-        let r = self
-            .client
-            .post(format!("{}/v1/inbox/batch", base(endpoint)))
-            .header("content-type", "application/json")
-            .body(batch_body(envelopes)?)
-            .send()
-            .await
-            .map_err(|e| TransportError::retry(format!("{endpoint}: {}", chain(&e))))?;
-        let status = StatusCode::from_u16(r.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
-        let bytes = r
-            .bytes()
-            .await
-            .map_err(|e| TransportError::retry(format!("{endpoint}: {}", chain(&e))))?;
+        let (status, bytes) = self
+            .post_inbox(endpoint, "/v1/inbox/batch", batch_body(envelopes)?)
+            .await?;
         match batch_answer(status, &bytes, envelopes.len())? {
             Some(answers) => Ok(answers),
             None => {
