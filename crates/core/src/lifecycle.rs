@@ -119,7 +119,12 @@ pub struct Lifecycle {
     pub answered_at: Option<Timestamp>,
     /// The earliest rating with `close` set.
     pub closed_at: Option<Timestamp>,
-    /// `now` is past `ack_by` and nothing acknowledges yet.
+    /// The deadlines as they bind the recipient: `ack_by` and `reply_by`
+    /// moved by the delivery delay (see the module documentation).
+    pub ack_due: Timestamp,
+    pub reply_due: Timestamp,
+    /// `now` is past `ack_due`, the obligation is delivered and open, and
+    /// nothing acknowledges yet.
     pub overdue_ack: bool,
     /// `now` is past `reply_by` and nothing answers yet.
     pub overdue_reply: bool,
@@ -224,6 +229,8 @@ pub fn derive(obligation: &Obligation, events: &[Event], now: Timestamp) -> Life
         acknowledged_at,
         answered_at,
         closed_at,
+        ack_due: ack_by,
+        reply_due: reply_by,
         overdue_ack: owing && acknowledged_at.is_none() && now > ack_by,
         overdue_reply: owing && answered_at.is_none() && now > reply_by,
         ack_late: acknowledged_at.is_some_and(|t| t > ack_by),
@@ -390,6 +397,7 @@ mod tests {
 
         let late = [Event::Delivered { at: t(24) }];
         let l = derive(&o, &late, t(47));
+        assert_eq!((l.ack_due, l.reply_due), (t(48), t(96)));
         assert!(!l.overdue_ack, "24 h from delivery, not from sending");
         assert!(derive(&o, &late, t(49)).overdue_ack);
         let ack = [

@@ -533,8 +533,9 @@ impl Node {
 
     /// Overdue and soon-due obligations of the viewer's party (the
     /// operator: of every hosted party), both directions, as of now. Soon
-    /// means a deadline within `soon_s` seconds. Closed obligations are
-    /// never due.
+    /// means a deadline within `soon_s` seconds. The deadlines are the
+    /// lifecycle's (moved by the delivery delay); nothing is due before
+    /// delivery or once closed, as in `countersign_core::lifecycle`.
     pub async fn due_lists(&self, viewer: &Viewer, soon_s: i64) -> Result<DueLists> {
         viewer.require(Role::Viewer)?;
         let at = now();
@@ -543,14 +544,14 @@ impl Node {
         let mut sectors: BTreeMap<EnvelopeId, bool> = BTreeMap::new();
         for (row, facts) in self.obligation_facts(viewer, None).await? {
             let l = lifecycle::derive(&facts.obligation, &facts.events, at);
-            if l.stage == Stage::Closed {
+            if matches!(l.stage, Stage::Queued | Stage::Closed) {
                 continue;
             }
             let due_soon = |t: Timestamp| t <= horizon;
             let listed = l.overdue_ack
                 || l.overdue_reply
-                || (l.acknowledged_at.is_none() && due_soon(row.ack_by))
-                || (l.answered_at.is_none() && due_soon(row.reply_by));
+                || (l.acknowledged_at.is_none() && due_soon(l.ack_due))
+                || (l.answered_at.is_none() && due_soon(l.reply_due));
             if !listed {
                 continue;
             }
@@ -582,13 +583,13 @@ impl Node {
                 stage: l.stage,
             };
             if l.overdue_reply {
-                out.overdue.push(item(DeadlineKind::Reply, row.reply_by));
+                out.overdue.push(item(DeadlineKind::Reply, l.reply_due));
             } else if l.overdue_ack {
-                out.overdue.push(item(DeadlineKind::Ack, row.ack_by));
-            } else if l.acknowledged_at.is_none() && row.ack_by <= horizon {
-                out.soon_due.push(item(DeadlineKind::Ack, row.ack_by));
-            } else if l.answered_at.is_none() && row.reply_by <= horizon {
-                out.soon_due.push(item(DeadlineKind::Reply, row.reply_by));
+                out.overdue.push(item(DeadlineKind::Ack, l.ack_due));
+            } else if l.acknowledged_at.is_none() && due_soon(l.ack_due) {
+                out.soon_due.push(item(DeadlineKind::Ack, l.ack_due));
+            } else if l.answered_at.is_none() && due_soon(l.reply_due) {
+                out.soon_due.push(item(DeadlineKind::Reply, l.reply_due));
             }
         }
         out.overdue.sort_by_key(|d| std::cmp::Reverse(d.due));

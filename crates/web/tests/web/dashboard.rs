@@ -197,6 +197,18 @@ async fn overdue_and_soon_due_lists() {
     // Delivered (locally): nothing is owed before delivery, and the
     // deadlines move by the delivery delay, which this wait covers since
     // it starts after the delivery.
+    let due = t
+        .get("/v1/obligations/due?soon_hours=8760", Some(&t.analyst_a))
+        .await
+        .json();
+    assert_eq!(
+        (
+            due["overdue"].as_array().map(Vec::len),
+            due["soon_due"].as_array().map(Vec::len)
+        ),
+        (Some(0), Some(0)),
+        "nothing is due before delivery: {due}"
+    );
     t.node.deliver_due().await.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(6_500)).await;
 

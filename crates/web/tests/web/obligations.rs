@@ -150,6 +150,9 @@ async fn due_lists_scorecards_and_the_report() {
     answered(&t).await;
     t.notify(&t.analyst_a, &notification("ignored", "green"))
         .await;
+    // Delivered (locally, as the node's worker would): nothing is owed
+    // before delivery.
+    t.node.deliver_due().await.unwrap();
 
     let due = t
         .get("/v1/obligations/due?soon_hours=48", Some(&t.analyst_b))
