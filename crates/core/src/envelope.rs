@@ -7,15 +7,23 @@
 //! `countersign/envelope/v1\n<id>\n`, signed with a key named after the
 //! `from` party. Nothing else is signed, so the id must be reproducible from
 //! the JSON: parsing is strict (no unknown or duplicate fields, canonical
-//! timestamps) and a received envelope's id is computed from the JSON as
-//! received, then checked against the typed value.
+//! timestamps) and a received envelope's header must canonicalise to the
+//! same bytes as the typed value's, so the id the typed value hashes to is
+//! the id of the JSON as received.
+//!
+//! Every envelope a node signs, receives, stores or reads back passes
+//! through here, so the id and the file form are written straight from the
+//! typed value ([`Members`], borrowed, members in RFC 8785 order) instead of
+//! through an intermediate `serde_json::Value`, and a received envelope's
+//! body, its bulk, is canonicalised once.
 
+use serde::ser::Serializer;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::{CoreError, ErrorKind, Result};
 use crate::ids::{EnvelopeId, PartyId, Sha256Hex};
-use crate::jcs;
+use crate::jcs::{self, Canonical, CanonicalObject};
 use crate::party::Party;
 use crate::time::Timestamp;
 use crate::tlp::Tlp;
@@ -102,9 +110,23 @@ impl Envelope {
             .map_err(|e| CoreError::invalid(format!("cannot serialise envelope: {e}")))
     }
 
-    /// SHA-256 of the RFC 8785 form.
+    /// SHA-256 of the RFC 8785 form, hashed as it is written.
     pub fn id(&self) -> Result<EnvelopeId> {
-        Ok(Sha256Hex::digest(&jcs::canonical_bytes(&self.to_value()?)?))
+        jcs::canonical_sha256_of(&Members::new(self, Some(Canonical(&self.body))))
+    }
+
+    /// The RFC 8785 form (what [`Envelope::id`] hashes).
+    pub fn canonical_bytes(&self) -> Result<Vec<u8>> {
+        let mut out = Vec::with_capacity(512);
+        jcs::serialize_canonical(&mut out, &Members::new(self, Some(Canonical(&self.body))))?;
+        Ok(out)
+    }
+
+    /// The RFC 8785 form of every member but `body`.
+    fn canonical_header(&self) -> Result<Vec<u8>> {
+        let mut out = Vec::with_capacity(256);
+        jcs::serialize_canonical(&mut out, &Members::<Canonical>::new(self, None))?;
+        Ok(out)
     }
 
     /// Checks the header rules that do not depend on the body type.
@@ -170,6 +192,91 @@ pub fn signature_text(id: &EnvelopeId) -> String {
     format!("{SIGNATURE_CONTEXT}\n{id}\n")
 }
 
+/// An envelope's members, borrowed, in RFC 8785 order (§3.2.3; the names
+/// are ASCII, so that is their byte order): the one place the JSON form of
+/// an envelope is written from, for the id (`B` = [`Canonical`], with the
+/// JCS formatter) and for the file form (`B` = `&Value`, with serde_json's
+/// own). Written as `Envelope`'s derived `Serialize` would be, member for
+/// member; `body: None` leaves the body out (the header alone).
+#[derive(Serialize)]
+struct Members<'a, B> {
+    attachments: Attachments<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body: Option<B>,
+    created: &'a Timestamp,
+    from: &'a PartyId,
+    refs: &'a [EnvelopeId],
+    tlp: &'a Tlp,
+    to: &'a [PartyId],
+    #[serde(rename = "type")]
+    kind: &'a EnvelopeType,
+    v: u32,
+}
+
+impl<'a, B> Members<'a, B> {
+    fn new(envelope: &'a Envelope, body: Option<B>) -> Self {
+        // No `..`: a new envelope field must be added here too, or it would
+        // be left out of the id.
+        let Envelope {
+            v,
+            kind,
+            from,
+            to,
+            created,
+            refs,
+            tlp,
+            body: _,
+            attachments,
+        } = envelope;
+        Members {
+            attachments: Attachments(attachments),
+            body,
+            created,
+            from,
+            refs,
+            tlp,
+            to,
+            kind,
+            v: *v,
+        }
+    }
+}
+
+/// The attachment list, each entry written as [`AttachmentMembers`].
+struct Attachments<'a>(&'a [AttachmentRef]);
+
+impl Serialize for Attachments<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(AttachmentMembers::new))
+    }
+}
+
+/// An attachment reference's members in RFC 8785 order.
+#[derive(Serialize)]
+struct AttachmentMembers<'a> {
+    media_type: &'a str,
+    name: &'a str,
+    sha256: &'a Sha256Hex,
+    size: u64,
+}
+
+impl<'a> AttachmentMembers<'a> {
+    fn new(attachment: &'a AttachmentRef) -> Self {
+        let AttachmentRef {
+            sha256,
+            size,
+            media_type,
+            name,
+        } = attachment;
+        AttachmentMembers {
+            media_type,
+            name,
+            sha256,
+            size: *size,
+        }
+    }
+}
+
 /// An envelope with its signature: the form stored, sent and exported.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SignedEnvelope {
@@ -178,12 +285,14 @@ pub struct SignedEnvelope {
     signature: String,
 }
 
-/// The JSON file form: `{"envelope": {...}, "signature": "<signed note>"}`.
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SignedEnvelopeFile {
-    envelope: Value,
-    signature: String,
+/// The JSON file form, `{"envelope": {...}, "signature": "<signed note>"}`,
+/// borrowed, for writing: the same bytes as
+/// `serde_json::to_string(&to_json_value())` (members in byte order, the
+/// body as `serde_json` writes a `Value`), without building that value.
+#[derive(Serialize)]
+struct FileMembers<'a> {
+    envelope: Members<'a, &'a Value>,
+    signature: &'a str,
 }
 
 impl SignedEnvelope {
@@ -202,25 +311,70 @@ impl SignedEnvelope {
     /// Parses the file form. Checks the structure and computes the id from
     /// the JSON as received; does not verify the signature.
     pub fn from_json(text: &str) -> Result<Self> {
-        let value = jcs::parse_strict(text)?;
-        let file: SignedEnvelopeFile = serde_json::from_value(value).map_err(|e| {
+        let not_file = |why: String| {
             CoreError::invalid(format!(
-                "not a signed envelope ({e}); expected {{\"envelope\": {{...}}, \"signature\": \"...\"}}"
+                "not a signed envelope ({why}); expected {{\"envelope\": {{...}}, \"signature\": \"...\"}}"
             ))
-        })?;
-        Self::from_parts(file.envelope, file.signature)
+        };
+        // Taken apart by hand, not through a derived `Deserialize`: that
+        // would rebuild the envelope's whole `Value` tree node by node.
+        let Value::Object(mut file) = jcs::parse_strict(text)? else {
+            return Err(not_file("not a JSON object".into()));
+        };
+        let envelope = file
+            .remove("envelope")
+            .ok_or_else(|| not_file("missing field `envelope`".into()))?;
+        let signature = match file.remove("signature") {
+            Some(Value::String(signature)) => signature,
+            Some(_) => return Err(not_file("`signature` is not a string".into())),
+            None => return Err(not_file("missing field `signature`".into())),
+        };
+        if let Some(unknown) = file.keys().next() {
+            return Err(not_file(format!(
+                "unknown field `{unknown}`, expected `envelope` or `signature`"
+            )));
+        }
+        Self::from_parts(envelope, signature)
     }
 
     /// Builds a signed envelope from the envelope JSON and its note.
+    ///
+    /// The id is that of the JSON as received. The body is moved into the
+    /// typed envelope unchanged, so it canonicalises to the same bytes
+    /// there; the header (every other member) is canonicalised as received
+    /// and as typed, and the two must be equal byte for byte: a header
+    /// member with a second spelling we failed to refuse while parsing is
+    /// refused here. Together: the received JSON and the typed envelope
+    /// have one RFC 8785 form, and the id is computed once, from the typed
+    /// envelope, canonicalising the body once.
     pub fn from_parts(envelope: Value, signature: String) -> Result<Self> {
-        let id = Sha256Hex::digest(&jcs::canonical_bytes(&envelope)?);
-        let typed: Envelope = serde_json::from_value(envelope)
+        let Value::Object(mut members) = envelope else {
+            return Err(CoreError::invalid(
+                "malformed envelope: expected a JSON object",
+            ));
+        };
+        // The body is kept out of the header's canonical form and out of
+        // the typed deserialisation, which would rebuild its whole tree: a
+        // `null` stands in for it there, and it is moved in afterwards.
+        let body = members.remove_entry("body");
+        let mut received_header = Vec::with_capacity(256);
+        jcs::serialize_canonical(&mut received_header, &CanonicalObject(&members))?;
+        let body = body.map(|(name, body)| {
+            members.insert(name, Value::Null);
+            body
+        });
+        let mut typed: Envelope = serde_json::from_value(Value::Object(members))
             .map_err(|e| CoreError::invalid(format!("malformed envelope: {e}")))?;
-        if typed.id()? != id {
+        // Present: a missing body fails the deserialisation above.
+        if let Some(body) = body {
+            typed.body = body;
+        }
+        if typed.canonical_header()? != received_header {
             // Only possible if a field has two spellings we failed to refuse.
             return Err(CoreError::invalid("envelope is not in canonical form"));
         }
         typed.validate()?;
+        let id = typed.id()?;
         Ok(SignedEnvelope {
             id,
             envelope: typed,
@@ -235,9 +389,23 @@ impl SignedEnvelope {
         }))
     }
 
+    fn file_members(&self) -> FileMembers<'_> {
+        FileMembers {
+            envelope: Members::new(&self.envelope, Some(&self.envelope.body)),
+            signature: &self.signature,
+        }
+    }
+
+    /// The file form, compact: the text `to_json_value()` would give,
+    /// written without building that value. What a store keeps.
+    pub fn to_json_string(&self) -> Result<String> {
+        serde_json::to_string(&self.file_members())
+            .map_err(|e| CoreError::invalid(format!("cannot serialise envelope: {e}")))
+    }
+
     /// The file form, pretty-printed.
     pub fn to_json_pretty(&self) -> Result<String> {
-        serde_json::to_string_pretty(&self.to_json_value()?)
+        serde_json::to_string_pretty(&self.file_members())
             .map_err(|e| CoreError::invalid(format!("cannot serialise envelope: {e}")))
     }
 

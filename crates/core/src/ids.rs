@@ -1,5 +1,11 @@
 //! Identifiers: party slugs, envelope ids and SHA-256 digests.
+//!
+//! Envelope ids and party ids are read and written for every envelope a
+//! node handles, so their text forms avoid needless allocation: a digest is
+//! formatted on the stack, and both are parsed from borrowed text when the
+//! deserializer has it.
 
+use serde::de::Visitor;
 use serde::{Deserialize, Deserializer, Serialize};
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -16,6 +22,11 @@ pub struct PartyId(String);
 
 impl PartyId {
     pub fn parse(text: &str) -> Result<Self, CoreError> {
+        Self::check(text)?;
+        Ok(PartyId(text.to_owned()))
+    }
+
+    fn check(text: &str) -> Result<(), CoreError> {
         let bytes = text.as_bytes();
         let ok = (2..=64).contains(&bytes.len())
             && bytes[0].is_ascii_lowercase()
@@ -25,7 +36,7 @@ impl PartyId {
             && !text.ends_with('-')
             && !text.contains("--");
         if ok {
-            Ok(PartyId(text.to_owned()))
+            Ok(())
         } else {
             Err(CoreError::invalid(format!(
                 "{text:?} is not a party id: use 2-64 lowercase letters, digits and single hyphens, starting with a letter (e.g. cert-aurelia)"
@@ -75,12 +86,7 @@ impl Sha256Hex {
 pub type EnvelopeId = Sha256Hex;
 
 macro_rules! text_forms {
-    ($t:ty) => {
-        impl fmt::Display for $t {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.to_text())
-            }
-        }
+    ($t:ty, $expecting:literal) => {
         impl FromStr for $t {
             type Err = CoreError;
             fn from_str(s: &str) -> Result<Self, CoreError> {
@@ -89,22 +95,53 @@ macro_rules! text_forms {
         }
         impl<'de> Deserialize<'de> for $t {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let text = String::deserialize(d)?;
-                Self::parse(&text).map_err(serde::de::Error::custom)
+                struct TextVisitor;
+                impl<'de> Visitor<'de> for TextVisitor {
+                    type Value = $t;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str($expecting)
+                    }
+                    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<$t, E> {
+                        <$t>::parse(text).map_err(E::custom)
+                    }
+                    fn visit_string<E: serde::de::Error>(self, text: String) -> Result<$t, E> {
+                        <$t>::parse_owned(text).map_err(E::custom)
+                    }
+                }
+                d.deserialize_str(TextVisitor)
             }
         }
     };
 }
 
 impl PartyId {
-    fn to_text(&self) -> String {
-        self.0.clone()
+    /// [`PartyId::parse`] keeping the given string instead of copying it.
+    fn parse_owned(text: String) -> Result<Self, CoreError> {
+        Self::check(&text)?;
+        Ok(PartyId(text))
+    }
+}
+
+impl fmt::Display for PartyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
     }
 }
 
 impl Sha256Hex {
-    fn to_text(self) -> String {
-        hex::encode(self.0)
+    fn parse_owned(text: String) -> Result<Self, CoreError> {
+        Self::parse(&text)
+    }
+}
+
+impl fmt::Display for Sha256Hex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut text = [0u8; 64];
+        // 64 bytes for 32: encode_to_slice cannot fail; hex digits are ASCII.
+        if hex::encode_to_slice(self.0, &mut text).is_err() {
+            return Err(fmt::Error);
+        }
+        f.write_str(std::str::from_utf8(&text).map_err(|_| fmt::Error)?)
     }
 }
 
@@ -114,8 +151,8 @@ impl Serialize for Sha256Hex {
     }
 }
 
-text_forms!(PartyId);
-text_forms!(Sha256Hex);
+text_forms!(PartyId, "a party id");
+text_forms!(Sha256Hex, "a SHA-256 digest (64 lowercase hex digits)");
 
 #[cfg(test)]
 mod tests {

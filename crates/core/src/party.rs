@@ -23,6 +23,32 @@ vocabulary! {
     }
 }
 
+/// Most verifier keys remembered by [`parsed_verifier`]; far more than the
+/// parties of any node's directory.
+const PARSED_KEYS: usize = 4096;
+
+/// Parses a verifier key, remembering the result: every envelope received
+/// and every receipt checked needs its sender's keys, and parsing one
+/// decompresses an Edwards point (a field square root), which profiled at
+/// several percent of a node's CPU under load. The parse is a pure function
+/// of the text, so remembering it cannot change an answer.
+fn parsed_verifier(text: &str) -> std::result::Result<VerifierKey, countersign_tlog::KeyError> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static PARSED: OnceLock<Mutex<HashMap<String, VerifierKey>>> = OnceLock::new();
+    let parsed = PARSED.get_or_init(Default::default);
+    if let Some(key) = parsed.lock().unwrap_or_else(|e| e.into_inner()).get(text) {
+        return Ok(key.clone());
+    }
+    let key = VerifierKey::parse(text)?;
+    let mut parsed = parsed.lock().unwrap_or_else(|e| e.into_inner());
+    if parsed.len() >= PARSED_KEYS {
+        parsed.clear();
+    }
+    parsed.insert(text.to_owned(), key.clone());
+    Ok(key)
+}
+
 /// One of a party's Ed25519 signing keys, as a C2SP verifier key, with the
 /// period in which signatures made with it are accepted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,7 +62,7 @@ pub struct PartyKey {
 
 impl PartyKey {
     pub fn verifier(&self) -> Result<VerifierKey> {
-        VerifierKey::parse(&self.vkey)
+        parsed_verifier(&self.vkey)
             .map_err(|e| CoreError::invalid(format!("bad verifier key {:?}: {e}", self.vkey)))
     }
 
@@ -148,7 +174,7 @@ impl Party {
         let Some(text) = &self.log_vkey else {
             return Ok(None);
         };
-        let key = VerifierKey::parse(text)
+        let key = parsed_verifier(text)
             .map_err(|e| CoreError::invalid(format!("bad log key {text:?}: {e}")))?;
         if key.key_type() != countersign_tlog::KeyType::Ed25519 {
             return Err(CoreError::invalid(format!(
@@ -164,7 +190,7 @@ impl Party {
         let Some(text) = &self.witness_vkey else {
             return Ok(None);
         };
-        VerifierKey::parse(text)
+        parsed_verifier(text)
             .map(Some)
             .map_err(|e| CoreError::invalid(format!("bad witness key {text:?}: {e}")))
     }

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod core {
+    pub mod canonical;
     pub mod envelope;
     pub mod jcs;
     pub mod scorecard;
