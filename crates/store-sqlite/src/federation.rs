@@ -1,24 +1,46 @@
 //! [`FederationStore`] on SQLite: the outbox (`deliveries`, filled by the
 //! trigger of `migrations/0004_federation.sql`), the `receipts` table,
 //! cosignatures and the `pings` table (`migrations/0005_pings.sql`).
+//!
+//! Since migration 7 `deliveries`, `receipts` and `envelope_refs` are keyed
+//! on the integer `envelopes.seq`, not on the text id: callers name
+//! envelopes by id, which is looked up (a read) and joined back for the
+//! answer.
 
 use async_trait::async_trait;
+use countersign_core::envelope::EnvelopeType;
 use countersign_core::ids::{EnvelopeId, PartyId};
 use countersign_store::{
     Cosignature, Delivery, DeliveryFilter, DeliveryState, FederationStore, NewEnvelope,
     PingOutcome, PingStats, Result, StoreError, StoreErrorKind, StoredEnvelope,
 };
 use rusqlite::types::Value;
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::{Connection, Row, params};
 
 use crate::SqliteStore;
 use crate::rows::{
     ENVELOPE_COLUMNS, Violation, col, corrupt, db, envelope_from_row, parse, violation,
 };
-use crate::store::{commit, insert_envelope_in, read, write};
+use crate::store::{commit, envelope_seq, insert_envelope_in, read, refs_indexed, write};
 
-const DELIVERY_COLUMNS: &str = "envelope_id, party, state, attempts, next_attempt_us, created_s, \
-                                last_error, receipt_id, updated_us";
+/// Deliveries with their envelope's and receipt's ids, in the column
+/// order [`delivery_from_row`] reads; alias `d` is the delivery.
+const DELIVERY_SELECT: &str = "SELECT e.id, d.party, d.state, d.attempts, d.next_attempt_us, \
+     d.created_s, d.last_error, r.id, d.updated_us FROM deliveries d \
+     JOIN envelopes e ON e.seq = d.envelope_seq \
+     LEFT JOIN envelopes r ON r.seq = d.receipt_seq";
+
+fn not_stored(id: &EnvelopeId) -> StoreError {
+    StoreError::new(
+        StoreErrorKind::NotFound,
+        format!("envelope {id} is not stored"),
+    )
+}
+
+/// The seq of a stored envelope, or `NotFound`.
+fn stored_seq(tx: &Connection, id: &EnvelopeId) -> Result<i64> {
+    envelope_seq(tx, id)?.ok_or_else(|| not_stored(id))
+}
 
 fn delivery_from_row(row: &Row<'_>) -> Result<Delivery> {
     let state: String = col(row, 2, "state")?;
@@ -57,40 +79,27 @@ fn query_deliveries(conn: &Connection, sql: &str, args: Vec<Value>) -> Result<Ve
     Ok(out)
 }
 
+/// Records `receipt_seq` as `party`'s receipt for the envelope
+/// `envelope` (seq `seq`).
 fn insert_receipt_row(
     tx: &Connection,
+    seq: i64,
     envelope: &EnvelopeId,
     party: &PartyId,
-    receipt: &EnvelopeId,
+    receipt_seq: i64,
 ) -> Result<()> {
-    tx.prepare_cached("INSERT INTO receipts (envelope_id, party, receipt_id) VALUES (?1, ?2, ?3)")
-        .and_then(|mut stmt| {
-            stmt.execute(params![
-                envelope.to_string(),
-                party.as_str(),
-                receipt.to_string()
-            ])
-        })
-        .map_err(|e| match violation(&e) {
-            Some(Violation::Unique) => StoreError::new(
-                StoreErrorKind::Duplicate,
-                format!("{party} has a receipt for {envelope} already"),
-            ),
-            _ => db("cannot store the receipt")(e),
-        })?;
+    tx.prepare_cached(
+        "INSERT INTO receipts (envelope_seq, party, receipt_seq) VALUES (?1, ?2, ?3)",
+    )
+    .and_then(|mut stmt| stmt.execute(params![seq, party.as_str(), receipt_seq]))
+    .map_err(|e| match violation(&e) {
+        Some(Violation::Unique) => StoreError::new(
+            StoreErrorKind::Duplicate,
+            format!("{party} has a receipt for {envelope} already"),
+        ),
+        _ => db("cannot store the receipt")(e),
+    })?;
     Ok(())
-}
-
-fn envelope_exists(tx: &Connection, id: &EnvelopeId) -> Result<bool> {
-    Ok(tx
-        .query_row(
-            "SELECT 1 FROM envelopes WHERE id = ?1",
-            [id.to_string()],
-            |_| Ok(()),
-        )
-        .optional()
-        .map_err(db("cannot read the envelope"))?
-        .is_some())
 }
 
 #[async_trait]
@@ -99,9 +108,11 @@ impl FederationStore for SqliteStore {
         self.call_read(move |c| {
             query_deliveries(
                 c,
+                // Index order (deliveries_due holds the key after
+                // next_attempt_us): no sort of the whole queue per call.
                 &format!(
-                    "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE state = 'queued' \
-                     AND next_attempt_us <= ?1 ORDER BY next_attempt_us, created_s LIMIT ?2"
+                    "{DELIVERY_SELECT} WHERE d.state = 'queued' AND d.next_attempt_us <= ?1 \
+                     ORDER BY d.next_attempt_us, d.envelope_seq, d.party LIMIT ?2"
                 ),
                 vec![Value::Integer(now_us), Value::Integer(i64::from(limit))],
             )
@@ -112,17 +123,17 @@ impl FederationStore for SqliteStore {
     async fn list_deliveries(&self, filter: &DeliveryFilter) -> Result<Vec<Delivery>> {
         let filter = filter.clone();
         self.call_read(move |c| {
-            let mut sql = format!("SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE 1 = 1");
+            let mut sql = format!("{DELIVERY_SELECT} WHERE 1 = 1");
             let mut args = Vec::new();
             if let Some(e) = filter.envelope {
-                sql.push_str(" AND envelope_id = ?");
+                sql.push_str(" AND d.envelope_seq = (SELECT seq FROM envelopes WHERE id = ?)");
                 args.push(Value::Text(e.to_string()));
             }
             if let Some(s) = filter.state {
-                sql.push_str(" AND state = ?");
+                sql.push_str(" AND d.state = ?");
                 args.push(Value::Text(s.as_str().to_owned()));
             }
-            sql.push_str(" ORDER BY created_s DESC, envelope_id, party LIMIT ?");
+            sql.push_str(" ORDER BY d.created_s DESC, e.id, d.party LIMIT ?");
             let limit = if filter.limit == 0 {
                 1000
             } else {
@@ -149,19 +160,22 @@ impl FederationStore for SqliteStore {
         let (envelope, party, error) = (envelope.to_string(), party.to_string(), error.to_owned());
         self.writer
             .write(move |tx| {
-                tx.execute(
+                tx.prepare_cached(
                     "UPDATE deliveries SET attempts = attempts + 1, last_error = ?3, \
-                 next_attempt_us = ?4, state = ?5, updated_us = ?6 \
-                 WHERE envelope_id = ?1 AND party = ?2 AND state = 'queued'",
-                    params![
+                     next_attempt_us = ?4, state = ?5, updated_us = ?6 \
+                     WHERE envelope_seq = (SELECT seq FROM envelopes WHERE id = ?1) \
+                     AND party = ?2 AND state = 'queued'",
+                )
+                .and_then(|mut stmt| {
+                    stmt.execute(params![
                         envelope,
                         party,
                         error,
                         next_attempt_us,
                         if give_up { "failed" } else { "queued" },
                         now_us
-                    ],
-                )
+                    ])
+                })
                 .map_err(db("cannot record the delivery attempt"))?;
                 Ok(())
             })
@@ -176,30 +190,30 @@ impl FederationStore for SqliteStore {
         now_us: i64,
     ) -> Result<()> {
         let (envelope, party, receipt) = (*envelope, party.clone(), receipt.clone());
-        self.writer.write(move |tx| {
-            let receipt_id = receipt.envelope.id();
-            if !envelope_exists(tx, &receipt_id)? {
-                insert_envelope_in(tx, &receipt)?;
-            }
-            match insert_receipt_row(tx, &envelope, &party, &receipt_id) {
-                Ok(()) => {}
-                Err(e) if e.kind == StoreErrorKind::Duplicate => {}
-                Err(e) => return Err(e),
-            }
-            tx.prepare_cached(
-                "UPDATE deliveries SET state = 'delivered', receipt_id = ?3, attempts = attempts + 1, \
-                 last_error = NULL, updated_us = ?4 WHERE envelope_id = ?1 AND party = ?2",
-            )
-            .and_then(|mut stmt| stmt.execute(params![
-                    envelope.to_string(),
-                    party.as_str(),
-                    receipt_id.to_string(),
-                    now_us
-                ]))
-            .map_err(db("cannot mark the delivery delivered"))?;
-            Ok(())
-        })
-        .await
+        self.writer
+            .write(move |tx| {
+                let seq = stored_seq(tx, &envelope)?;
+                let receipt_seq = match envelope_seq(tx, &receipt.envelope.id())? {
+                    Some(receipt_seq) => receipt_seq,
+                    None => insert_envelope_in(tx, &receipt)?,
+                };
+                match insert_receipt_row(tx, seq, &envelope, &party, receipt_seq) {
+                    Ok(()) => {}
+                    Err(e) if e.kind == StoreErrorKind::Duplicate => {}
+                    Err(e) => return Err(e),
+                }
+                tx.prepare_cached(
+                    "UPDATE deliveries SET state = 'delivered', receipt_seq = ?3, \
+                 attempts = attempts + 1, last_error = NULL, updated_us = ?4 \
+                 WHERE envelope_seq = ?1 AND party = ?2",
+                )
+                .and_then(|mut stmt| {
+                    stmt.execute(params![seq, party.as_str(), receipt_seq, now_us])
+                })
+                .map_err(db("cannot mark the delivery delivered"))?;
+                Ok(())
+            })
+            .await
     }
 
     async fn insert_receipt(
@@ -211,8 +225,9 @@ impl FederationStore for SqliteStore {
         let (envelope, party, receipt) = (*envelope, party.clone(), receipt.clone());
         self.writer
             .write(move |tx| {
-                insert_envelope_in(tx, &receipt)?;
-                insert_receipt_row(tx, &envelope, &party, &receipt.envelope.id())
+                let seq = stored_seq(tx, &envelope)?;
+                let receipt_seq = insert_envelope_in(tx, &receipt)?;
+                insert_receipt_row(tx, seq, &envelope, &party, receipt_seq)
             })
             .await
     }
@@ -222,7 +237,9 @@ impl FederationStore for SqliteStore {
         self.call_read(move |c| {
             let mut stmt = c
                 .prepare_cached(
-                    "SELECT party, receipt_id FROM receipts WHERE envelope_id = ?1 ORDER BY party",
+                    "SELECT c.party, r.id FROM receipts c JOIN envelopes r ON r.seq = c.receipt_seq \
+                     WHERE c.envelope_seq = (SELECT seq FROM envelopes WHERE id = ?1) \
+                     ORDER BY c.party",
                 )
                 .map_err(db("cannot read receipts"))?;
             let rows = stmt
@@ -245,7 +262,19 @@ impl FederationStore for SqliteStore {
     }
 
     async fn referring(&self, envelope: &EnvelopeId, kind: &str) -> Result<Vec<StoredEnvelope>> {
-        let (envelope, kind) = (envelope.to_string(), kind.to_owned());
+        // Only the refs of the kinds that are queried are indexed (migration
+        // 7); anything else would silently find nothing.
+        let indexed = EnvelopeType::parse(kind).ok().filter(|k| refs_indexed(*k));
+        let Some(kind) = indexed else {
+            return Err(StoreError::new(
+                StoreErrorKind::BadRequest,
+                format!(
+                    "envelopes of type {kind:?} are not indexed by reference; \
+                     only replies and ratings are"
+                ),
+            ));
+        };
+        let envelope = envelope.to_string();
         self.call_read(move |c| {
             let columns = ENVELOPE_COLUMNS
                 .split(", ")
@@ -254,13 +283,13 @@ impl FederationStore for SqliteStore {
                 .join(", ");
             let mut stmt = c
                 .prepare_cached(&format!(
-                    "SELECT {columns} FROM envelope_refs r JOIN envelopes e ON e.id = r.envelope_id \
+                    "SELECT {columns} FROM envelope_refs r JOIN envelopes e ON e.seq = r.envelope_seq \
                      WHERE r.ref = ?1 AND r.position = 0 AND e.type = ?2 \
                      ORDER BY e.created_s, e.created_ns"
                 ))
                 .map_err(db("cannot read referring envelopes"))?;
             let mut rows = stmt
-                .query(params![envelope, kind])
+                .query(params![envelope, kind.as_str()])
                 .map_err(db("cannot read referring envelopes"))?;
             let mut out = Vec::new();
             while let Some(row) = rows.next().map_err(db("cannot read referring envelopes"))? {

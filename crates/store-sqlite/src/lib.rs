@@ -35,12 +35,22 @@
 //! # Atomicity and errors
 //!
 //! Every method is one transaction (`insert_envelope` writes the envelope,
-//! its recipients, its notification row and its log queue entry together). A unique-key conflict
+//! its recipients, its notification row, the refs of a reply or rating and
+//! its log queue entry together). A unique-key conflict
 //! is a `Duplicate` error naming the id, a missing referenced row is
 //! `NotFound`, a malformed cursor or inconsistent input is `BadRequest`, and
 //! stored data that no longer parses is `Corrupt`. `delete_token` of an
 //! unknown token is `NotFound`. Notification time filters are half-open:
 //! `since <= created < until`.
+//!
+//! # Keys
+//!
+//! Callers name envelopes by id (hex SHA-256, random), but since migration
+//! 7 every table about an envelope is keyed on its integer `envelopes.seq`
+//! (storage order): new rows are appended at the end of each B-tree, so a
+//! commit dirties a few tail pages however many envelopes are held, and
+//! only the `id` index of `envelopes` takes a random page per insert
+//! (`migrations/0007_integer_envelope_keys.sql`).
 
 pub mod blobs;
 mod checkpoint;

@@ -151,28 +151,42 @@ fn log_commit(conn: &mut Connection, batch: &LogBatch) -> Result<()> {
         }
     }
     {
-        let mut index = tx
+        // Leaves are rows of their own (migration 7), keyed by index and
+        // by the envelope's seq: an envelope's row is not rewritten.
+        let mut leaf = tx
             .prepare_cached(
-                "UPDATE envelopes SET log_index = ?2 WHERE id = ?1 AND log_index IS NULL",
+                "INSERT INTO envelope_leaves (log_index, envelope_seq) \
+                 SELECT ?2, seq FROM envelopes WHERE id = ?1 RETURNING envelope_seq",
             )
             .map_err(db("cannot record log indexes"))?;
         let mut dequeue = tx
-            .prepare_cached("DELETE FROM log_pending WHERE envelope_id = ?1")
+            .prepare_cached("DELETE FROM log_pending WHERE envelope_seq = ?1")
             .map_err(db("cannot dequeue envelopes"))?;
+        let mut indexed = tx
+            .prepare_cached("SELECT 1 FROM envelope_leaves WHERE log_index = ?1")
+            .map_err(db("cannot record log indexes"))?;
         for (id, i) in &batch.envelopes {
-            let id = id.to_string();
-            let changed = index
-                .execute(params![id, int(*i, "log index")?])
+            let index = int(*i, "log index")?;
+            let seq: Option<i64> = leaf
+                .query_row(params![id.to_string(), index], |row| row.get(0))
+                .optional()
                 .map_err(|e| match violation(&e) {
-                    Some(Violation::Unique) => {
-                        conflict(format!("log index {i} belongs to another envelope"))
-                    }
+                    // The index taken, or the envelope integrated already.
+                    Some(Violation::Unique) => match indexed.exists([index]) {
+                        Ok(true) => conflict(format!("log index {i} belongs to another envelope")),
+                        _ => conflict(format!(
+                            "envelope {id} is not waiting for a log leaf (integrated already?)"
+                        )),
+                    },
                     _ => db("cannot record a log index")(e),
                 })?;
-            let dequeued = dequeue
-                .execute([&id])
-                .map_err(db("cannot dequeue an envelope"))?;
-            if changed != 1 || dequeued != 1 {
+            let dequeued = match seq {
+                Some(seq) => dequeue
+                    .execute([seq])
+                    .map_err(db("cannot dequeue an envelope"))?,
+                None => 0,
+            };
+            if dequeued != 1 {
                 return Err(conflict(format!(
                     "envelope {id} is not waiting for a log leaf (integrated already?)"
                 )));
@@ -393,7 +407,10 @@ impl LogStore for SqliteStore {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.call(move |c| {
             let mut stmt = c
-                .prepare_cached("SELECT envelope_id FROM log_pending ORDER BY seq LIMIT ?1")
+                .prepare_cached(
+                    "SELECT e.id FROM log_pending p JOIN envelopes e ON e.seq = p.envelope_seq \
+                     ORDER BY p.envelope_seq LIMIT ?1",
+                )
                 .map_err(db("cannot read the log queue"))?;
             let ids = stmt
                 .query_map([limit], |row| row.get::<_, String>(0))
@@ -448,15 +465,16 @@ impl LogStore for SqliteStore {
     async fn log_index(&self, envelope: &EnvelopeId) -> Result<Option<u64>> {
         let id = envelope.to_string();
         self.call_read(move |c| {
-            let found: Option<Option<i64>> = c
+            let found: Option<i64> = c
                 .query_row(
-                    "SELECT log_index FROM envelopes WHERE id = ?1",
+                    "SELECT l.log_index FROM envelopes e \
+                     JOIN envelope_leaves l ON l.envelope_seq = e.seq WHERE e.id = ?1",
                     [id],
                     |row| row.get(0),
                 )
                 .optional()
                 .map_err(db("cannot read the log index"))?;
-            found.flatten().map(|i| uint(i, "log index")).transpose()
+            found.map(|i| uint(i, "log index")).transpose()
         })
         .await
     }

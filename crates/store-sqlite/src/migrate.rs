@@ -49,6 +49,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "taxii_compact_index",
         sql: include_str!("../migrations/0006_taxii_compact_index.sql"),
     },
+    Migration {
+        version: 7,
+        name: "integer_envelope_keys",
+        sql: include_str!("../migrations/0007_integer_envelope_keys.sql"),
+    },
 ];
 
 /// A step of a migration that SQL cannot do (SQLite has no SHA-256).
@@ -57,6 +62,58 @@ type RustStep = fn(&Connection) -> rusqlite::Result<()>;
 /// Rust steps, run in the migration's transaction right after its SQL:
 /// (version, step).
 const RUST_STEPS: &[(u32, RustStep)] = &[(6, crate::taxii::fill_id_hashes)];
+
+/// A check that the data can be migrated, run in the migration's
+/// transaction before its SQL; `Err` says why not, and nothing changes.
+type Check = fn(&Connection) -> std::result::Result<(), String>;
+
+/// Checks, run before a migration's SQL: (version, check).
+const CHECKS: &[(u32, Check)] = &[(7, check_v7)];
+
+/// Migration 7 keys receipts and deliveries on the integer seq of the
+/// envelope they are about (and of the receipt). A row naming an envelope
+/// that is not stored could not be carried over: rather than drop a
+/// receipt, refuse to migrate and say which. The node never writes such a
+/// row (the envelope is stored first, in the same transaction or before).
+fn check_v7(conn: &Connection) -> std::result::Result<(), String> {
+    const DANGLING: &[(&str, &str)] = &[
+        (
+            "receipts of envelopes that are not stored",
+            "SELECT envelope_id FROM receipts WHERE envelope_id NOT IN (SELECT id FROM envelopes)",
+        ),
+        (
+            "receipts whose receipt envelope is not stored",
+            "SELECT receipt_id FROM receipts WHERE receipt_id NOT IN (SELECT id FROM envelopes)",
+        ),
+        (
+            "deliveries of envelopes that are not stored",
+            "SELECT envelope_id FROM deliveries WHERE envelope_id NOT IN (SELECT id FROM envelopes)",
+        ),
+        (
+            "deliveries whose receipt envelope is not stored",
+            "SELECT receipt_id FROM deliveries \
+             WHERE receipt_id IS NOT NULL AND receipt_id NOT IN (SELECT id FROM envelopes)",
+        ),
+    ];
+    for (what, sql) in DANGLING {
+        let ids = conn
+            .prepare(sql)
+            .and_then(|mut stmt| {
+                stmt.query_map([], |row| row.get::<_, String>(0))?
+                    .collect::<rusqlite::Result<Vec<String>>>()
+            })
+            .map_err(|e| format!("cannot check the {what}: {e}"))?;
+        if let Some(first) = ids.first() {
+            return Err(format!(
+                "the database holds {} {what} (the first: {first}); they cannot be keyed on an \
+                 envelope, so the database was left at version 6: restore the missing envelopes \
+                 from a backup, or remove those rows, and open it again",
+                ids.len()
+            ));
+        }
+    }
+    Ok(())
+}
 
 /// The schema version this code writes: that of the last migration.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -104,6 +161,13 @@ pub(crate) fn migrate(conn: &mut Connection, location: &str) -> Result<()> {
             continue;
         }
         let label = format!("{:04}_{}", m.version, m.name);
+        for (_, check) in CHECKS.iter().filter(|(v, _)| *v == m.version) {
+            check(&tx).map_err(|why| {
+                StoreError::backend(format!(
+                    "migration {label} cannot run on the database {location}: {why}"
+                ))
+            })?;
+        }
         tx.execute_batch(m.sql)
             .map_err(|e| fail(format!("migration {label} failed"), e))?;
         for (_, step) in RUST_STEPS.iter().filter(|(v, _)| *v == m.version) {

@@ -1,7 +1,8 @@
 //! [`ObligationStore`] on SQLite: the receipts, failed deliveries, replies
 //! and ratings of the notifications of a time range, each in one query
 //! joined from `notifications` (its creation-time index), `receipts`,
-//! `deliveries` and `envelope_refs` (migration 0004); no table of its own.
+//! `deliveries` and `envelope_refs` (migration 0004, keyed on the
+//! envelope's seq since 0007); no table of its own.
 
 use async_trait::async_trait;
 use countersign_core::ids::{EnvelopeId, PartyId};
@@ -51,7 +52,7 @@ fn read_all(conn: &Connection, since: i64, until: i64) -> Result<ObligationEnvel
         &format!(
             "SELECT {e} FROM notifications n \
              JOIN envelope_refs r ON r.ref = n.id AND r.position = 0 \
-             JOIN envelopes e ON e.id = r.envelope_id AND e.type = 'reply' \
+             JOIN envelopes e ON e.seq = r.envelope_seq AND e.type = 'reply' \
              WHERE {IN_RANGE}"
         ),
         since,
@@ -62,9 +63,9 @@ fn read_all(conn: &Connection, since: i64, until: i64) -> Result<ObligationEnvel
         &format!(
             "SELECT {e} FROM notifications n \
              JOIN envelope_refs r ON r.ref = n.id AND r.position = 0 \
-             JOIN envelopes p ON p.id = r.envelope_id AND p.type = 'reply' \
+             JOIN envelopes p ON p.seq = r.envelope_seq AND p.type = 'reply' \
              JOIN envelope_refs r2 ON r2.ref = p.id AND r2.position = 0 \
-             JOIN envelopes e ON e.id = r2.envelope_id AND e.type = 'rating' \
+             JOIN envelopes e ON e.seq = r2.envelope_seq AND e.type = 'rating' \
              WHERE {IN_RANGE}"
         ),
         since,
@@ -74,9 +75,9 @@ fn read_all(conn: &Connection, since: i64, until: i64) -> Result<ObligationEnvel
     {
         let mut stmt = conn
             .prepare_cached(&format!(
-                "SELECT {e}, c.envelope_id, c.party FROM notifications n \
-                 JOIN receipts c ON c.envelope_id = n.id \
-                 JOIN envelopes e ON e.id = c.receipt_id \
+                "SELECT {e}, n.id, c.party FROM notifications n \
+                 JOIN receipts c ON c.envelope_seq = n.seq \
+                 JOIN envelopes e ON e.seq = c.receipt_seq \
                  WHERE {IN_RANGE}"
             ))
             .map_err(db("cannot read receipts"))?;
@@ -98,8 +99,8 @@ fn read_all(conn: &Connection, since: i64, until: i64) -> Result<ObligationEnvel
     {
         let mut stmt = conn
             .prepare_cached(&format!(
-                "SELECT d.envelope_id, d.party, d.updated_us FROM notifications n \
-                 JOIN deliveries d ON d.envelope_id = n.id AND d.state = 'failed' \
+                "SELECT n.id, d.party, d.updated_us FROM notifications n \
+                 JOIN deliveries d ON d.envelope_seq = n.seq AND d.state = 'failed' \
                  WHERE {IN_RANGE}"
             ))
             .map_err(db("cannot read deliveries"))?;

@@ -166,11 +166,24 @@ pub(crate) fn envelope_from_row(row: &Row<'_>) -> Result<StoredEnvelope> {
 
 /// Columns of `notifications`, in the order [`notification_from_row`] reads.
 pub(crate) const NOTIFICATION_COLUMNS: &str = "id, from_party, created, title, category, \
-     severity, tlp, sufficiency, ack_by, reply_by, attachments, direction, created_s, created_ns";
+     severity, tlp, sufficiency, ack_by, reply_by, attachments, direction, created_s, created_ns, \
+     seq";
 
-/// A notification row without its recipients (`to` is empty), and its
+/// A notification row as read, before its recipients are added.
+pub(crate) struct ReadNotification {
+    /// `to` is empty: the recipients are read by `seq`.
+    pub row: NotificationRow,
+    /// The envelope's storage key.
+    pub seq: i64,
+    /// The position in the listing order (with the id): creation time as
+    /// Unix seconds and nanoseconds.
+    pub seconds: i64,
+    pub nanos: u32,
+}
+
+/// A notification row without its recipients, its storage key and its
 /// position in the listing order.
-pub(crate) fn notification_from_row(row: &Row<'_>) -> Result<(NotificationRow, i64, u32)> {
+pub(crate) fn notification_from_row(row: &Row<'_>) -> Result<ReadNotification> {
     let text = |i: usize, name: &str| col::<String>(row, i, name);
     let attachments: i64 = col(row, 10, "notifications.attachments")?;
     let nanos: i64 = col(row, 13, "notifications.created_ns")?;
@@ -224,7 +237,12 @@ pub(crate) fn notification_from_row(row: &Row<'_>) -> Result<(NotificationRow, i
     let seconds: i64 = col(row, 12, "notifications.created_s")?;
     let nanos = u32::try_from(nanos)
         .map_err(|_| corrupt(format!("stored nanoseconds {nanos} are out of range")))?;
-    Ok((notification, seconds, nanos))
+    Ok(ReadNotification {
+        row: notification,
+        seq: col(row, 14, "notifications.seq")?,
+        seconds,
+        nanos,
+    })
 }
 
 /// Columns of `users`, in the order [`user_from_row`] reads.

@@ -45,15 +45,15 @@ fn bad_request(message: String) -> StoreError {
     StoreError::new(StoreErrorKind::BadRequest, message)
 }
 
-/// The recipients of an envelope, in order.
-fn recipients(conn: &Connection, id: &str) -> Result<Vec<PartyId>> {
+/// The recipients of the envelope with storage key `seq`, in order.
+fn recipients(conn: &Connection, seq: i64) -> Result<Vec<PartyId>> {
     let mut stmt = conn
         .prepare_cached(
-            "SELECT party FROM envelope_recipients WHERE envelope_id = ?1 ORDER BY position",
+            "SELECT party FROM envelope_recipients WHERE envelope_seq = ?1 ORDER BY position",
         )
         .map_err(db("cannot read recipients"))?;
     let texts = stmt
-        .query_map([id], |row| row.get::<_, String>(0))
+        .query_map([seq], |row| row.get::<_, String>(0))
         .map_err(db("cannot read recipients"))?
         .collect::<rusqlite::Result<Vec<String>>>()
         .map_err(db("cannot read recipients"))?;
@@ -61,6 +61,23 @@ fn recipients(conn: &Connection, id: &str) -> Result<Vec<PartyId>> {
         .iter()
         .map(|t| parse("recipient", t, PartyId::parse))
         .collect()
+}
+
+/// The storage key (`envelopes.seq`) of a stored envelope.
+pub(crate) fn envelope_seq(conn: &Connection, id: &EnvelopeId) -> Result<Option<i64>> {
+    conn.prepare_cached("SELECT seq FROM envelopes WHERE id = ?1")
+        .and_then(|mut stmt| {
+            stmt.query_row([id.to_string()], |row| row.get(0))
+                .optional()
+        })
+        .map_err(db("cannot read the envelope"))
+}
+
+/// Whether the refs of envelopes of this type are indexed (`envelope_refs`,
+/// migration 7): the types whose refs are queried, replies (of a
+/// notification) and ratings (of a reply).
+pub(crate) fn refs_indexed(kind: EnvelopeType) -> bool {
+    matches!(kind, EnvelopeType::Reply | EnvelopeType::Rating)
 }
 
 /// Checks that a notification row describes its envelope: the header
@@ -102,8 +119,12 @@ fn check_notification(new: &NewEnvelope, n: &NotificationRow) -> Result<()> {
 }
 
 /// Inserts an envelope inside a write transaction the caller commits (the
-/// group writer's, `group.rs`).
-pub(crate) fn insert_envelope_in(tx: &Connection, new: &NewEnvelope) -> Result<()> {
+/// group writer's, `group.rs`), and returns its storage key (`seq`).
+///
+/// Every row written here is keyed on the new, largest `seq`, so each
+/// lands at the end of its table; only the `id` index of `envelopes` takes
+/// a random page.
+pub(crate) fn insert_envelope_in(tx: &Connection, new: &NewEnvelope) -> Result<i64> {
     if let Some(n) = &new.notification {
         check_notification(new, n)?;
     }
@@ -112,9 +133,8 @@ pub(crate) fn insert_envelope_in(tx: &Connection, new: &NewEnvelope) -> Result<(
     let id = signed.id().to_string();
     // The file form, compact; `SignedEnvelope::from_json` reads it back.
     let json = signed
-        .to_json_value()
-        .map_err(|err| bad_request(format!("cannot serialise envelope {id}: {err}")))?
-        .to_string();
+        .to_json_string()
+        .map_err(|err| bad_request(format!("cannot serialise envelope {id}: {err}")))?;
     let (created_s, created_ns) = instant(e.created);
 
     tx.prepare_cached(
@@ -142,28 +162,45 @@ pub(crate) fn insert_envelope_in(tx: &Connection, new: &NewEnvelope) -> Result<(
         ),
         _ => db("cannot store the envelope")(err),
     })?;
+    let seq = tx.last_insert_rowid();
     {
+        // The deliveries_queue trigger queues the outbox rows from these.
         let mut stmt = tx
             .prepare_cached(
-                "INSERT INTO envelope_recipients (envelope_id, position, party) VALUES (?1, ?2, ?3)",
+                "INSERT INTO envelope_recipients (envelope_seq, party, position) \
+                 VALUES (?1, ?2, ?3)",
             )
             .map_err(db("cannot store recipients"))?;
         for (position, party) in e.to.iter().enumerate() {
             let position = i64::try_from(position)
                 .map_err(|_| bad_request(format!("envelope {id} has too many recipients")))?;
-            stmt.execute(params![id, position, party.as_str()])
+            stmt.execute(params![seq, party.as_str(), position])
                 .map_err(db("cannot store recipients"))?;
+        }
+    }
+    if refs_indexed(e.kind) {
+        let mut stmt = tx
+            .prepare_cached(
+                "INSERT INTO envelope_refs (envelope_seq, position, ref) VALUES (?1, ?2, ?3)",
+            )
+            .map_err(db("cannot store references"))?;
+        for (position, r) in e.refs.iter().enumerate() {
+            let position = i64::try_from(position)
+                .map_err(|_| bad_request(format!("envelope {id} has too many references")))?;
+            stmt.execute(params![seq, position, r.to_string()])
+                .map_err(db("cannot store references"))?;
         }
     }
     if let Some(n) = &new.notification {
         tx.prepare_cached(
-            "INSERT INTO notifications (id, from_party, created, created_s, created_ns, title, \
-             title_folded, category, category_class, severity, tlp, tlp_rank, sufficiency, \
-             ack_by, reply_by, attachments, direction) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, \
-             ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+            "INSERT INTO notifications (seq, id, from_party, created, created_s, created_ns, \
+             title, title_folded, category, category_class, severity, tlp, tlp_rank, \
+             sufficiency, ack_by, reply_by, attachments, direction) VALUES (?1, ?2, ?3, ?4, ?5, \
+             ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
         )
         .and_then(|mut stmt| {
             stmt.execute(params![
+                seq,
                 id,
                 n.from.as_str(),
                 n.created.to_string(),
@@ -187,10 +224,10 @@ pub(crate) fn insert_envelope_in(tx: &Connection, new: &NewEnvelope) -> Result<(
     }
     // Queued for a log leaf in the same transaction: a stored envelope is
     // never left without one (the sequencer drains this queue).
-    tx.prepare_cached("INSERT INTO log_pending (envelope_id) VALUES (?1)")
-        .and_then(|mut stmt| stmt.execute([&id]))
+    tx.prepare_cached("INSERT INTO log_pending (envelope_seq) VALUES (?1)")
+        .and_then(|mut stmt| stmt.execute([seq]))
         .map_err(db("cannot queue the envelope for the log"))?;
-    Ok(())
+    Ok(seq)
 }
 
 /// Appends ` AND <clause>` with its values to a query being built. Clauses
@@ -224,7 +261,8 @@ fn list_notifications(
         sql: format!("SELECT {NOTIFICATION_COLUMNS} FROM notifications WHERE 1 = 1"),
         args: Vec::new(),
     };
-    const IS_RECIPIENT: &str = "EXISTS (SELECT 1 FROM envelope_recipients r WHERE r.envelope_id = notifications.id AND r.party = ?)";
+    const IS_RECIPIENT: &str = "EXISTS (SELECT 1 FROM envelope_recipients r \
+         WHERE r.envelope_seq = notifications.seq AND r.party = ?)";
     if let Some(from) = &filter.from {
         q.and("from_party = ?", [text(from.as_str())]);
     }
@@ -310,19 +348,20 @@ fn list_notifications(
     let more = found.len() > limit;
     found.truncate(limit);
     let next_cursor = match found.last() {
-        Some((n, seconds, nanos)) if more => Some(
+        Some(last) if more => Some(
             Cursor {
-                seconds: *seconds,
-                nanos: *nanos,
-                id: n.id,
+                seconds: last.seconds,
+                nanos: last.nanos,
+                id: last.row.id,
             }
             .encode(),
         ),
         _ => None,
     };
     let mut items = Vec::with_capacity(found.len());
-    for (mut n, _, _) in found {
-        n.to = recipients(&tx, &n.id.to_string())?;
+    for found in found {
+        let mut n = found.row;
+        n.to = recipients(&tx, found.seq)?;
         items.push(n);
     }
     commit(tx)?;
@@ -331,20 +370,24 @@ fn list_notifications(
 
 fn get_notification(conn: &mut Connection, id: &EnvelopeId) -> Result<Option<NotificationRow>> {
     let tx = read(conn)?;
-    let id = id.to_string();
+    // By the envelope's seq: `notifications` has no index on its id.
     let found = tx
         .query_row(
-            &format!("SELECT {NOTIFICATION_COLUMNS} FROM notifications WHERE id = ?1"),
-            [&id],
+            &format!(
+                "SELECT {NOTIFICATION_COLUMNS} FROM notifications \
+                 WHERE seq = (SELECT seq FROM envelopes WHERE id = ?1)"
+            ),
+            [id.to_string()],
             |row| Ok(notification_from_row(row)),
         )
         .optional()
         .map_err(db("cannot read the notification"))?
         .transpose()?;
-    let Some((mut n, _, _)) = found else {
+    let Some(found) = found else {
         return Ok(None);
     };
-    n.to = recipients(&tx, &id)?;
+    let mut n = found.row;
+    n.to = recipients(&tx, found.seq)?;
     commit(tx)?;
     Ok(Some(n))
 }
@@ -504,7 +547,7 @@ impl Store for SqliteStore {
     async fn insert_envelope(&self, envelope: &NewEnvelope) -> Result<()> {
         let envelope = envelope.clone();
         self.writer
-            .write(move |c| insert_envelope_in(c, &envelope))
+            .write(move |c| insert_envelope_in(c, &envelope).map(|_| ()))
             .await
     }
 

@@ -194,8 +194,8 @@ fn put_status(tx: &Transaction<'_>, s: &TaxiiStatusRecord) -> Result<()> {
 fn visible(alias: &str) -> String {
     format!(
         "({alias}.tlp_rank <= 1 OR {alias}.owner = ? OR ({alias}.envelope_id IS NOT NULL AND \
-         EXISTS (SELECT 1 FROM envelope_recipients r WHERE r.envelope_id = {alias}.envelope_id \
-         AND r.party = ?)))"
+         EXISTS (SELECT 1 FROM envelopes e JOIN envelope_recipients r ON r.envelope_seq = e.seq \
+         WHERE e.id = {alias}.envelope_id AND r.party = ?)))"
     )
 }
 
@@ -421,7 +421,8 @@ impl TaxiiStore for SqliteStore {
         self.call(move |c| {
             let mut stmt = c
                 .prepare_cached(
-                    "SELECT envelope_id FROM taxii_evidence_pending ORDER BY envelope_id LIMIT ?1",
+                    "SELECT e.id FROM taxii_evidence_pending p \
+                     JOIN envelopes e ON e.seq = p.envelope_seq ORDER BY p.envelope_seq LIMIT ?1",
                 )
                 .map_err(db("cannot read the TAXII evidence queue"))?;
             let ids = stmt
@@ -446,7 +447,8 @@ impl TaxiiStore for SqliteStore {
             let tx = write(c)?;
             let queued = tx
                 .execute(
-                    "DELETE FROM taxii_evidence_pending WHERE envelope_id = ?1",
+                    "DELETE FROM taxii_evidence_pending \
+                     WHERE envelope_seq = (SELECT seq FROM envelopes WHERE id = ?1)",
                     [&envelope],
                 )
                 .map_err(db("cannot update the TAXII evidence queue"))?;

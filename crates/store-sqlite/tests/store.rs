@@ -7,8 +7,12 @@
 
 #[path = "store/blobs.rs"]
 mod blobs;
+#[path = "store/envelope_keys_migration.rs"]
+mod envelope_keys_migration;
 #[path = "store/envelopes.rs"]
 mod envelopes;
+#[path = "store/federation.rs"]
+mod federation;
 #[path = "store/files.rs"]
 mod files;
 #[path = "store/listing.rs"]
