@@ -37,9 +37,17 @@
 //! An idle sequencer sweeps the queue every few seconds, so an envelope
 //! stored by another process that died before integrating it gets its leaf
 //! without waiting for the next open.
+//!
+//! # Proofs
+//!
+//! Every receipt carries an inclusion proof, so proving must be cheap. The
+//! sequencer keeps the checkpoint it publishes and the tiles it commits in
+//! memory ([`proofs`]: a bounded cache of tiles with all their subtree
+//! hashes); a proof against that checkpoint reads nothing from the store.
+//! What is not in memory (older leaves, a checkpoint published by another
+//! process) is read from the store, which stays the source of truth.
 
-use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -47,11 +55,9 @@ use countersign_core::ids::EnvelopeId;
 use countersign_store::{
     Hash, LogBatch, LogState, NewEnvelope, PublishedCheckpoint, Store, TileWrite,
 };
-use countersign_tlog::merkle::{
-    self, CompactRange, HashReader, MerkleError, ReadError, Subtree, leaf_hash,
-};
+use countersign_tlog::merkle::{self, CompactRange, Subtree, leaf_hash};
 use countersign_tlog::tile::{
-    self, Bundle, Tile, TilePath, decode_bundle, encode_bundle, locate, parse_tile, partial_width,
+    self, Bundle, Tile, TilePath, decode_bundle, encode_bundle, parse_tile, partial_width,
     tile_bytes,
 };
 use countersign_tlog::{Checkpoint, SignerKey, TlogProof, VerifierKey};
@@ -60,6 +66,10 @@ use tokio::time::Instant;
 
 use crate::Node;
 use crate::error::{NodeError, Result};
+
+mod proofs;
+
+use proofs::{Proofs, TILE_CACHE_ENTRIES};
 
 /// The first line of every leaf.
 pub const LEAF_PREFIX: &str = "countersign/leaf/v1\n";
@@ -123,6 +133,9 @@ pub(crate) struct Log {
     origin: String,
     vkey: VerifierKey,
     published: watch::Receiver<Option<Checkpoint>>,
+    /// The latest published checkpoint and the tile cache, which the
+    /// sequencer fills and proofs read.
+    proofs: Arc<Proofs>,
 }
 
 impl Log {
@@ -139,6 +152,7 @@ impl Log {
         let (watch_tx, published) = watch::channel(None);
         let origin = key.name().to_owned();
         let vkey = key.verifier_key();
+        let proofs = Arc::new(Proofs::new(TILE_CACHE_ENTRIES));
         let sequencer = Sequencer {
             store,
             vkey: vkey.clone(),
@@ -147,6 +161,8 @@ impl Log {
             edge: None,
             published: None,
             watch: watch_tx,
+            proofs: Arc::clone(&proofs),
+            recent: Default::default(),
         };
         runtime.spawn(sequencer.run(rx));
         Ok(Log {
@@ -154,6 +170,7 @@ impl Log {
             origin,
             vkey,
             published,
+            proofs,
         })
     }
 
@@ -346,78 +363,6 @@ fn corrupt(message: String) -> NodeError {
     NodeError::internal(format!("the log's storage is inconsistent: {message}"))
 }
 
-/// Reads stored hashes through tiles in two passes: the first records
-/// which tiles a computation needs, the store is asked for all of them at
-/// once, and the second serves them.
-enum TileReader {
-    Record(u64, RefCell<BTreeSet<Tile>>),
-    Serve(u64, BTreeMap<Tile, Vec<Hash>>),
-}
-
-impl HashReader for TileReader {
-    type Error = ReadError;
-
-    fn read_hashes(&self, subtrees: &[Subtree]) -> std::result::Result<Vec<Hash>, ReadError> {
-        let size = match self {
-            TileReader::Record(size, _) | TileReader::Serve(size, _) => *size,
-        };
-        let mut out = Vec::with_capacity(subtrees.len());
-        for s in subtrees {
-            let (tile, pos, count) = locate(*s, size).ok_or_else(|| {
-                format!(
-                    "subtree level {} index {} is not in the tree of size {size}",
-                    s.level, s.index
-                )
-            })?;
-            match self {
-                TileReader::Record(_, needed) => {
-                    needed.borrow_mut().insert(tile);
-                    out.push([0; 32]);
-                }
-                TileReader::Serve(_, tiles) => {
-                    let hashes = tiles
-                        .get(&tile)
-                        .and_then(|h| h.get(usize::from(pos)..usize::from(pos + count)))
-                        .ok_or_else(|| format!("tile {} was not read", tile.path()))?;
-                    out.push(merkle::root_from_leaf_hashes(hashes));
-                }
-            }
-        }
-        Ok(out)
-    }
-}
-
-/// Runs a proof or root computation over the stored tiles of the tree of
-/// `size` leaves.
-async fn with_tiles<T>(
-    store: &dyn Store,
-    size: u64,
-    compute: impl Fn(&TileReader) -> std::result::Result<T, MerkleError>,
-) -> Result<T> {
-    let recorder = TileReader::Record(size, RefCell::new(BTreeSet::new()));
-    compute(&recorder).map_err(|e| NodeError::internal(format!("log: {e}")))?;
-    let TileReader::Record(_, needed) = recorder else {
-        return Err(NodeError::internal("log: tile reader in the wrong mode"));
-    };
-    let needed: Vec<Tile> = needed.into_inner().into_iter().collect();
-    let paths: Vec<String> = needed.iter().map(|t| tile_key(t.level, t.index)).collect();
-    let found = store.log_tiles(&paths).await?;
-    let mut tiles = BTreeMap::new();
-    for (t, stored) in needed.into_iter().zip(found) {
-        let stored = stored
-            .filter(|s| s.width >= t.width)
-            .ok_or_else(|| corrupt(format!("tile {} is missing", t.path())))?;
-        let bytes = stored
-            .data
-            .get(..usize::from(t.width) * 32)
-            .unwrap_or_default();
-        let hashes = parse_tile(bytes, t.width)
-            .map_err(|e| corrupt(format!("stored tile {}: {e}", t.path())))?;
-        tiles.insert(t, hashes);
-    }
-    compute(&TileReader::Serve(size, tiles)).map_err(|e| NodeError::internal(format!("log: {e}")))
-}
-
 /// What one batch did.
 struct Integrated {
     /// Index of the first of the round's appends.
@@ -438,7 +383,16 @@ struct Sequencer {
     /// Size and root of the latest published checkpoint known.
     published: Option<(u64, Hash)>,
     watch: watch::Sender<Option<Checkpoint>>,
+    proofs: Arc<Proofs>,
+    /// Indexes of the envelopes integrated and published lately (two
+    /// generations of up to [`RECENT`] each), so a `Wait` that arrives
+    /// after its envelope was integrated (stored by a task that was slower
+    /// to ask than the batch was to start) is answered without a store read.
+    recent: [HashMap<EnvelopeId, u64>; 2],
 }
+
+/// Envelopes per generation of [`Sequencer::recent`].
+const RECENT: usize = 8192;
 
 impl Sequencer {
     async fn run(mut self, mut inbox: mpsc::Receiver<Request>) {
@@ -538,9 +492,18 @@ impl Sequencer {
         for (i, reply) in append_replies.into_iter().enumerate() {
             let _ = reply.send(Ok(done.first_append + i as u64));
         }
+        if self.recent[0].len() + done.envelopes.len() > RECENT {
+            self.recent[1] = std::mem::take(&mut self.recent[0]);
+        }
+        self.recent[0].extend(done.envelopes.iter().map(|(id, i)| (*id, *i)));
         let published = self.published.map_or(0, |p| p.0);
         for (id, reply) in waits {
-            if let Some(i) = done.envelopes.get(&id) {
+            let known = done
+                .envelopes
+                .get(&id)
+                .or_else(|| self.recent.iter().find_map(|r| r.get(&id)))
+                .filter(|i| **i < published);
+            if let Some(i) = known {
                 let _ = reply.send(Ok(*i));
                 continue;
             }
@@ -647,6 +610,8 @@ impl Sequencer {
             }
             tracing::warn!("log batch reported failure but was committed: {e}");
         } else {
+            // Stored for certain: the tiles may serve proofs.
+            self.proofs.learn_tiles(&batch.tiles);
             self.edge = Some(edge);
         }
         Ok(Integrated {
@@ -690,13 +655,12 @@ impl Sequencer {
         let text = cp
             .sign(&[&self.key])
             .map_err(|e| NodeError::internal(format!("cannot sign a checkpoint: {e}")))?;
-        let result = self
-            .store
-            .log_publish(&PublishedCheckpoint { size, root, text })
-            .await;
+        let signed = PublishedCheckpoint { size, root, text };
+        let result = self.store.log_publish(&signed).await;
         match result {
             Ok(true) => {
                 self.published = Some((size, root));
+                self.proofs.learn_checkpoint(signed);
                 self.watch.send_replace(Some(cp));
                 Ok(())
             }
@@ -733,6 +697,7 @@ impl Sequencer {
                 "the published checkpoint does not match its stored size and root".into(),
             ));
         }
+        self.proofs.learn_checkpoint(p.clone());
         if self.published.is_none_or(|(s, _)| s < cp.size) {
             self.published = Some((cp.size, cp.root));
             self.watch.send_replace(Some(cp));
@@ -759,7 +724,10 @@ impl Sequencer {
             let root = if p.size == size {
                 edge.range.root()
             } else {
-                with_tiles(&*self.store, p.size, |r| merkle::root_at(p.size, r)).await?
+                // From the store, not the cache: this checks what is stored.
+                Proofs::new(1)
+                    .compute(&*self.store, p.size, |r| merkle::root_at(p.size, r))
+                    .await?
             };
             if root != p.root {
                 return Err(corrupt(format!(
@@ -868,13 +836,31 @@ impl Node {
         self.log_prove_index(index).await
     }
 
-    /// A tlog-proof for the leaf at `index`, against the latest checkpoint.
+    /// A tlog-proof for the leaf at `index`, against the latest checkpoint
+    /// this process published (or, if that does not cover `index`, the
+    /// store's, after integrating the queue if need be).
+    ///
+    /// Cheap when `index` is one the log just answered with (what
+    /// [`Node::log_wait`] and [`Node::store_envelope`] return): the
+    /// checkpoint covering it is in memory and the tiles the proof needs
+    /// were kept when the sequencer committed them, so it reads nothing
+    /// from the store and hashes only a few nodes. Proofs of older leaves
+    /// read their tiles once and keep them (a bounded cache). The proof is
+    /// the same as one computed from the stored tiles.
     pub async fn log_prove_index(&self, index: u64) -> Result<TlogProof> {
-        let mut cp = self.store().log_checkpoint().await?;
-        if cp.as_ref().is_none_or(|c| index >= c.size) {
-            cp = Some(self.log_sync().await?);
-        }
-        let cp = cp.ok_or_else(|| NodeError::internal("the log has no checkpoint"))?;
+        let proofs = &self.log().proofs;
+        let cp = match proofs.checkpoint().filter(|c| index < c.size) {
+            Some(cp) => cp,
+            None => {
+                // Another process sharing the database may have published
+                // more than this one knows.
+                let mut cp = self.store().log_checkpoint().await?;
+                if cp.as_ref().is_none_or(|c| index >= c.size) {
+                    cp = Some(self.log_sync().await?);
+                }
+                Arc::new(cp.ok_or_else(|| NodeError::internal("the log has no checkpoint"))?)
+            }
+        };
         if index >= cp.size {
             return Err(NodeError::not_found(format!(
                 "the log has {} entries; there is no index {index}",
@@ -882,15 +868,16 @@ impl Node {
             )));
         }
         let size = cp.size;
-        let proof = with_tiles(&**self.store(), size, |r| {
-            merkle::inclusion_proof(index, size, r)
-        })
-        .await?;
+        let proof = proofs
+            .compute(&**self.store(), size, |r| {
+                merkle::inclusion_proof(index, size, r)
+            })
+            .await?;
         Ok(TlogProof {
             extra: None,
             index,
             proof,
-            checkpoint: cp.text,
+            checkpoint: cp.text.clone(),
         })
     }
 
@@ -903,10 +890,12 @@ impl Node {
                 "no consistency proof from size {old} to {new}: the log has {size} entries"
             )));
         }
-        with_tiles(&**self.store(), new, |r| {
-            merkle::consistency_proof(old, new, r)
-        })
-        .await
+        self.log()
+            .proofs
+            .compute(&**self.store(), new, |r| {
+                merkle::consistency_proof(old, new, r)
+            })
+            .await
     }
 
     /// Stores an envelope (see `Store::insert_envelope`) and returns its

@@ -11,6 +11,7 @@ mod node {
     pub mod import;
     pub mod log;
     pub mod log_faults;
+    pub mod log_proofs;
     pub mod obligations;
     pub mod visibility;
     pub mod witness;
