@@ -6,6 +6,8 @@
 # stores and logs it and countersigns a receipt with a tlog-proof; the
 # sender verifies the receipt (signature, proof, consistency with the
 # receiver's earlier checkpoints from its tiles) and stores and logs it.
+# The sender files everything, then delivers; BENCH_OVERLAP=1 runs its
+# delivery worker while it files, as `countersign serve` does.
 # A program, not a test: it prints numbers.
 #   BENCH_COUNT=10000 (default)  BENCH_SKIP_BUILD=1 uses the binary as it is.
 #   BENCH_BIN=path runs another build (e.g. a saved baseline) instead.
@@ -43,14 +45,20 @@ done
 cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$1/stat"; }
 
 echo "countersign federation benchmark: $COUNT notifications, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+wchar_of() { awk '/^wchar:/ {print $2}' "/proc/$1/io"; }
 RECV_BEFORE="$(cpu_of "${PIDS[0]}")"
+RECV_WROTE_BEFORE="$(wchar_of "${PIDS[0]}")"
 SENDER_CPU="$WORK/sender.cpu"
 /usr/bin/env time -f "%U %S" -o "$SENDER_CPU" \
-  "$BIN" bench-deliver --data "$WORK/a" --to bench-receiver --count "$COUNT"
+  "$BIN" bench-deliver --data "$WORK/a" --to bench-receiver --count "$COUNT" \
+  ${BENCH_OVERLAP:+--overlap}
 RECV_AFTER="$(cpu_of "${PIDS[0]}")"
+RECV_WROTE_AFTER="$(wchar_of "${PIDS[0]}")"
 # CPU per notification, both processes: less sensitive than the rates to
 # what else the (shared) machine runs.
 read -r SU SS <"$SENDER_CPU"
 awk -v su="$SU" -v ss="$SS" -v rb="$RECV_BEFORE" -v ra="$RECV_AFTER" -v n="$COUNT" 'BEGIN {
   s = su + ss; r = ra - rb;
   printf "cpu: sender %.2f s, receiver %.2f s, %.0f us per notification end to end\n", s, r, (s + r) * 1e6 / n }'
+awk -v a="$RECV_WROTE_BEFORE" -v b="$RECV_WROTE_AFTER" -v n="$COUNT" 'BEGIN {
+  printf "receiver wrote %.1f KB per notification\n", (b - a) / 1024 / n }'

@@ -115,6 +115,10 @@ const BACKOFF_BASE_MS: u64 = 500;
 const BACKOFF_CAP_MS: u64 = 5 * 60 * 1000;
 /// Most deliveries attempted at once.
 const BATCH: u32 = 1024;
+/// How long the delivery worker waits after being woken from idle before
+/// it starts a round, so that envelopes filed together travel together.
+/// Small against any deadline a notification carries.
+const DELIVERY_LINGER: Duration = Duration::from_millis(10);
 /// Most envelopes posted to one peer in one inbox request (the receiver
 /// takes up to 256).
 pub const INBOX_BATCH: usize = 64;
@@ -330,6 +334,15 @@ impl Node {
                 tracing::warn!("delivery attempt could not be recorded: {e}");
             }
         }
+        if count > 0 {
+            // The receipts stored this round are queued for leaves in the
+            // same transactions; integrate them now, in one batch, rather
+            // than at the sequencer's next idle sweep, so that a delivery
+            // reported done has its receipt in this node's log.
+            if let Err(e) = self.log_sync().await {
+                tracing::warn!("cannot log this round's receipts yet (the next sweep will): {e}");
+            }
+        }
         Ok(count)
     }
 
@@ -388,11 +401,18 @@ impl Node {
                 if attempted == 0 {
                     let wake = Arc::clone(&node.inner);
                     drop(node);
-                    let _ = tokio::time::timeout(
+                    let woken = tokio::time::timeout(
                         Duration::from_millis(250),
                         wake.deliver_wake.notified(),
                     )
-                    .await;
+                    .await
+                    .is_ok();
+                    if woken {
+                        // Let what is being filed at this moment join the
+                        // round: one request, one receiver log batch and one
+                        // checkpoint for many envelopes instead of one each.
+                        tokio::time::sleep(DELIVERY_LINGER).await;
+                    }
                 }
             }
         })
@@ -455,7 +475,7 @@ impl Node {
             ))));
         };
         if party.local {
-            let receipt = self.countersign(&envelope, &d.party, now()).await?;
+            let receipt = self.countersign(&envelope, &d.party, now(), None).await?;
             self.federation_store()?
                 .delivery_done(
                     &d.envelope,
@@ -679,6 +699,12 @@ impl Node {
                 .unwrap_or_else(|e| e.into_inner())
                 .contains(&seen_key)
         };
+        if seen(self) {
+            return Ok(());
+        }
+        // One check per new checkpoint: whoever waited here while another
+        // task checked this one finds it seen.
+        let _observing = self.inner.observing.lock().await;
         if seen(self) {
             return Ok(());
         }

@@ -27,7 +27,7 @@ use countersign_core::notification::Notification;
 use countersign_core::receipt::Receipt;
 use countersign_core::reply::{Rating, Reply};
 use countersign_store::{
-    Direction, FederationStore, NewEnvelope, PingOutcome, PingStats, StoreErrorKind,
+    Direction, FederationStore, NewEnvelope, PingOutcome, PingStats, StoreErrorKind, StoredParty,
 };
 
 use crate::deliver::{check_endpoint_scheme, now_us};
@@ -65,6 +65,71 @@ impl Node {
 
     /// Accepts an envelope from another node: see the module documentation.
     pub async fn receive(&self, inbound: Inbound) -> Result<InboundOutcome> {
+        let sender = self
+            .store()
+            .get_party(&inbound.envelope.envelope().from)
+            .await?;
+        self.receive_from(inbound, sender).await
+    }
+
+    /// Accepts several envelopes, each exactly as [`Node::receive`] would
+    /// (checked, stored and receipted on its own), concurrently; answers
+    /// in order. Each sender's directory entry is read once for the batch,
+    /// not once per envelope.
+    pub async fn receive_batch(&self, batch: Vec<Inbound>) -> Vec<Result<InboundOutcome>> {
+        let mut senders: BTreeMap<PartyId, Option<StoredParty>> = BTreeMap::new();
+        let mut lookup_failed: BTreeMap<PartyId, NodeError> = BTreeMap::new();
+        for inbound in &batch {
+            let from = &inbound.envelope.envelope().from;
+            if senders.contains_key(from) || lookup_failed.contains_key(from) {
+                continue;
+            }
+            match self.store().get_party(from).await {
+                Ok(p) => {
+                    senders.insert(from.clone(), p);
+                }
+                Err(e) => {
+                    lookup_failed.insert(from.clone(), e.into());
+                }
+            }
+        }
+        let mut tasks = tokio::task::JoinSet::new();
+        let count = batch.len();
+        for (i, inbound) in batch.into_iter().enumerate() {
+            let from = inbound.envelope.envelope().from.clone();
+            if let Some(e) = lookup_failed.get(&from) {
+                let e = e.clone();
+                tasks.spawn(async move { (i, Err(e)) });
+                continue;
+            }
+            let sender = senders.get(&from).cloned().flatten();
+            let node = self.clone();
+            tasks.spawn(async move { (i, node.receive_from(inbound, sender).await) });
+        }
+        let mut results: Vec<Option<Result<InboundOutcome>>> = Vec::new();
+        results.resize_with(count, || None);
+        while let Some(done) = tasks.join_next().await {
+            match done {
+                Ok((i, result)) => {
+                    if let Some(slot) = results.get_mut(i) {
+                        *slot = Some(result);
+                    }
+                }
+                Err(e) => tracing::error!("an inbox task failed: {e}"),
+            }
+        }
+        results
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(NodeError::internal("an inbox task was lost"))))
+            .collect()
+    }
+
+    /// [`Node::receive`] with the sender's directory entry already read.
+    async fn receive_from(
+        &self,
+        inbound: Inbound,
+        sender: Option<StoredParty>,
+    ) -> Result<InboundOutcome> {
         let signed = &inbound.envelope;
         let env = signed.envelope();
         let id = signed.id();
@@ -80,7 +145,7 @@ impl Node {
                 env.kind
             )));
         }
-        let sender = self.store().get_party(&env.from).await?.ok_or_else(|| {
+        let sender = sender.ok_or_else(|| {
             NodeError::new(
                 NodeErrorKind::UnknownSender,
                 format!(
@@ -226,28 +291,36 @@ impl Node {
                 return Err(e.into());
             }
         };
-        self.log_wait(&id).await?;
+        let index = self.log_wait(&id).await?;
         let mut receipts = Vec::with_capacity(hosted.len());
         for party in &hosted {
             if let Some(r) = held.get(party) {
                 receipts.push(self.load_envelope(r).await?);
                 continue;
             }
-            receipts.push(self.countersign(signed, party, received_at).await?);
+            receipts.push(
+                self.countersign(signed, party, received_at, Some(index))
+                    .await?,
+            );
         }
         Ok(InboundOutcome::Receipts(receipts))
     }
 
     /// Signs and stores `party`'s receipt for `received` (or returns the
-    /// one stored by a concurrent call that won).
+    /// one stored by a concurrent call that won). `log_index` is the
+    /// envelope's leaf index when the caller knows it (saves a lookup).
     pub(crate) async fn countersign(
         &self,
         received: &SignedEnvelope,
         party: &PartyId,
         received_at: countersign_core::time::Timestamp,
+        log_index: Option<u64>,
     ) -> Result<SignedEnvelope> {
         let id = received.id();
-        let proof = self.log_prove(&id).await?;
+        let proof = match log_index {
+            Some(index) => self.log_prove_index(index).await?,
+            None => self.log_prove(&id).await?,
+        };
         let body = Receipt {
             received: id,
             received_at,

@@ -71,6 +71,14 @@ struct Inner {
     /// with this node's view of their logs, so the many receipts that share
     /// a checkpoint are checked once.
     seen_checkpoints: std::sync::Mutex<std::collections::HashSet<(String, u64, [u8; 32])>>,
+    /// Parties found in the directory. Entries are never removed from a
+    /// directory, so once found a party stays there: `notify` checks its
+    /// recipients here before asking the store.
+    known_parties: std::sync::Mutex<std::collections::HashSet<PartyId>>,
+    /// Held while a peer checkpoint not seen before is checked, so that
+    /// the many receipts of one batch, which carry the same new
+    /// checkpoint, check it once instead of all at once.
+    observing: tokio::sync::Mutex<()>,
     /// Signed checkpoint notes already verified, by the SHA-256 of the log
     /// key and the note's exact text: the receipts of one batch carry the
     /// same note, so its signature is checked once (deliver.rs).
@@ -214,6 +222,8 @@ impl Node {
                 transport: RwLock::new(None),
                 deliver_wake: tokio::sync::Notify::new(),
                 seen_checkpoints: Default::default(),
+                observing: Default::default(),
+                known_parties: Default::default(),
                 verified_notes: Default::default(),
             }),
         })

@@ -122,11 +122,7 @@ impl Node {
         }
         let key = self.signer(&request.from)?;
         for to in &request.to {
-            if self.store().get_party(to).await?.is_none() {
-                return Err(NodeError::not_found(format!(
-                    "recipient {to} is not in the directory; add or import it first"
-                )));
-            }
+            self.require_known_party(to).await?;
         }
         let created = now();
         let mut request = request;
@@ -172,6 +168,33 @@ impl Node {
         detail.log_index = Some(self.log_wait(&detail.envelope.id()).await?);
         self.wake_delivery();
         Ok(detail)
+    }
+
+    /// Fails unless `party` is in the directory. Directory entries are
+    /// never removed, so a party found once is remembered and not looked
+    /// up again (one store read saved per notification filed).
+    async fn require_known_party(&self, party: &PartyId) -> Result<()> {
+        let known = |node: &Node| {
+            node.inner
+                .known_parties
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .contains(party)
+        };
+        if known(self) {
+            return Ok(());
+        }
+        if self.store().get_party(party).await?.is_none() {
+            return Err(NodeError::not_found(format!(
+                "recipient {party} is not in the directory; add or import it first"
+            )));
+        }
+        self.inner
+            .known_parties
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(party.clone());
+        Ok(())
     }
 
     async fn write_attachments(

@@ -52,18 +52,22 @@ fn inbox_body(
     )
 }
 
-/// The `/v1/inbox/batch` body for envelopes without attachments.
+/// The `/v1/inbox/batch` body for envelopes without attachments. Each
+/// delivery is exactly an envelope's file form (`{"envelope": ...,
+/// "signature": ...}`), written straight from the typed envelope.
 fn batch_body(envelopes: &[SignedEnvelope]) -> Result<String, TransportError> {
-    let deliveries = envelopes
-        .iter()
-        .map(|e| {
-            Ok(json!({
-                "envelope": e.envelope().to_value().map_err(|e| TransportError::permanent(e.message))?,
-                "signature": e.signature(),
-            }))
-        })
-        .collect::<Result<Vec<_>, TransportError>>()?;
-    Ok(json!({ "deliveries": deliveries }).to_string())
+    let mut body = String::from(r#"{"deliveries":["#);
+    for (i, e) in envelopes.iter().enumerate() {
+        if i > 0 {
+            body.push(',');
+        }
+        body.push_str(
+            &e.to_json_string()
+                .map_err(|e| TransportError::permanent(e.message))?,
+        );
+    }
+    body.push_str("]}");
+    Ok(body)
 }
 
 /// Reads a batch answer: per envelope its receipts or its refusal, which

@@ -135,16 +135,48 @@ pub fn parse_inbox(body: &[u8]) -> Result<Inbound, ApiError> {
 
 /// An inbox delivery from its (strictly parsed) JSON value.
 fn inbound_from_value(value: Value) -> Result<Inbound, ApiError> {
-    let input: InboxIn = serde_json::from_value(value).map_err(|e| {
+    inbound_from_input(inbox_in(value)?)
+}
+
+/// Takes an [`InboxIn`] apart from its JSON value by hand: the envelope
+/// value is moved, not rebuilt as `serde_json::from_value` would.
+/// Refuses what the derived form refuses (unknown members, wrong types,
+/// missing envelope or signature).
+fn inbox_in(value: Value) -> Result<InboxIn, ApiError> {
+    let malformed = |why: String| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
             "malformed_json",
             format!(
-                "not an inbox delivery ({e}); expected {{\"envelope\": {{...}}, \"signature\": \"...\", \"attachments\": {{\"<sha256>\": \"<base64>\"}}}}"
+                "not an inbox delivery ({why}); expected {{\"envelope\": {{...}}, \"signature\": \"...\", \"attachments\": {{\"<sha256>\": \"<base64>\"}}}}"
             ),
         )
-    })?;
-    inbound_from_input(input)
+    };
+    let Value::Object(mut members) = value else {
+        return Err(malformed("not an object".into()));
+    };
+    let envelope = members
+        .remove("envelope")
+        .ok_or_else(|| malformed("missing field `envelope`".into()))?;
+    let signature = match members.remove("signature") {
+        Some(Value::String(s)) => s,
+        Some(_) => return Err(malformed("`signature` is not a string".into())),
+        None => return Err(malformed("missing field `signature`".into())),
+    };
+    let attachments = match members.remove("attachments") {
+        None | Some(Value::Null) => BTreeMap::new(),
+        Some(v) => {
+            serde_json::from_value(v).map_err(|e| malformed(format!("`attachments`: {e}")))?
+        }
+    };
+    if let Some(unknown) = members.keys().next() {
+        return Err(malformed(format!("unknown field `{unknown}`")));
+    }
+    Ok(InboxIn {
+        envelope,
+        signature,
+        attachments,
+    })
 }
 
 fn inbound_from_input(input: InboxIn) -> Result<Inbound, ApiError> {
@@ -217,37 +249,54 @@ fn answer(id: String, outcome: InboundOutcome) -> Result<InboxOut, ApiError> {
     )
 )]
 pub async fn deliver_batch(State(node): State<Node>, body: Bytes) -> Result<Response, ApiError> {
-    let value = strict_value(&body)?;
-    let batch: InboxBatchIn = serde_json::from_value(value).map_err(|e| {
+    let not_a_batch = |why: &str| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
             "malformed_json",
-            format!("not an inbox batch ({e}); expected {{\"deliveries\": [{{\"envelope\": {{...}}, \"signature\": \"...\"}}, ...]}}"),
+            format!(
+                "not an inbox batch ({why}); expected {{\"deliveries\": [{{\"envelope\": {{...}}, \"signature\": \"...\"}}, ...]}}"
+            ),
         )
-    })?;
-    if batch.deliveries.len() > MAX_BATCH {
+    };
+    // Taken apart by hand, like each delivery (`inbox_in`): the envelopes
+    // are moved out of the parsed value, not rebuilt.
+    let Value::Object(mut members) = strict_value(&body)? else {
+        return Err(not_a_batch("not an object"));
+    };
+    let Some(Value::Array(deliveries)) = members.remove("deliveries") else {
+        return Err(not_a_batch("`deliveries` is missing or not an array"));
+    };
+    if let Some(unknown) = members.keys().next() {
+        return Err(not_a_batch(&format!("unknown field `{unknown}`")));
+    }
+    if deliveries.len() > MAX_BATCH {
         return Err(ApiError::invalid(format!(
             "{} deliveries in one batch; at most {MAX_BATCH}",
-            batch.deliveries.len()
+            deliveries.len()
         )));
     }
-    let mut tasks = tokio::task::JoinSet::new();
-    for (i, input) in batch.deliveries.into_iter().enumerate() {
-        let node = node.clone();
-        tasks.spawn(async move {
-            let result = async {
-                let inbound = inbound_from_input(input)?;
-                let id = inbound.envelope.id().to_string();
-                answer(id, node.receive(inbound).await?)
+    // Parse every item first; those that parse are received together
+    // (`Node::receive_batch`), each still on its own.
+    let mut parsed: Vec<Result<String, ApiError>> = Vec::with_capacity(deliveries.len());
+    let mut inbounds = Vec::new();
+    for delivery in deliveries {
+        match inbound_from_value(delivery) {
+            Ok(inbound) => {
+                parsed.push(Ok(inbound.envelope.id().to_string()));
+                inbounds.push(inbound);
             }
-            .await;
-            (i, result)
-        });
+            Err(e) => parsed.push(Err(e)),
+        }
     }
-    let mut results: Vec<Option<InboxBatchItem>> = Vec::new();
-    results.resize_with(tasks.len(), || None);
-    while let Some(done) = tasks.join_next().await {
-        let (i, result) = done.map_err(|e| ApiError::internal(format!("inbox task: {e}")))?;
+    let mut outcomes = node.receive_batch(inbounds).await.into_iter();
+    let mut results: Vec<InboxBatchItem> = Vec::with_capacity(parsed.len());
+    for item in parsed {
+        let result = item.and_then(|id| {
+            let outcome = outcomes
+                .next()
+                .ok_or_else(|| ApiError::internal("an inbox batch item was lost"))?;
+            answer(id, outcome?)
+        });
         let item = match result {
             Ok(out) => InboxBatchItem {
                 id: Some(out.id),
@@ -270,13 +319,7 @@ pub async fn deliver_batch(State(node): State<Node>, body: Bytes) -> Result<Resp
                 }
             }
         };
-        if let Some(slot) = results.get_mut(i) {
-            *slot = Some(item);
-        }
+        results.push(item);
     }
-    let results = results
-        .into_iter()
-        .map(|r| r.ok_or_else(|| ApiError::internal("an inbox batch item was lost")))
-        .collect::<Result<_, _>>()?;
     Ok((StatusCode::OK, axum::Json(InboxBatchOut { results })).into_response())
 }

@@ -256,11 +256,26 @@ async fn refusals_write_nothing() {
         .await
         .assert_error(422, "not_recipient");
 
-    // Not an inbox body; duplicate members.
-    p.receiver
-        .post_json("/v1/inbox", None, &json!({"envelope": 1}))
-        .await
-        .assert_error(400, "malformed_json");
+    // Not an inbox body (no signature, a member too many, wrong types,
+    // not an object); duplicate members.
+    let mut extra = good.clone();
+    extra["note"] = json!("not a member of a delivery");
+    let mut numeric_signature = good.clone();
+    numeric_signature["signature"] = json!(1);
+    let mut listed_attachments = good.clone();
+    listed_attachments["attachments"] = json!(["x"]);
+    for body in [
+        json!({"envelope": 1}),
+        extra,
+        numeric_signature,
+        listed_attachments,
+        json!([good.clone()]),
+    ] {
+        p.receiver
+            .post_json("/v1/inbox", None, &body)
+            .await
+            .assert_error(400, "malformed_json");
+    }
     let text = good.to_string();
     let dup = text.replacen(
         "{\"attachments\"",
@@ -890,16 +905,97 @@ async fn a_batch_is_answered_per_envelope_in_order() {
         .await;
     assert_eq!(r.json()["results"][0]["id"], other_id.as_str());
 
-    // Refused whole: not a batch, too many.
-    p.receiver
-        .post_json("/v1/inbox/batch", None, &json!({"envelope": 1}))
-        .await
-        .assert_error(400, "malformed_json");
+    // A delivery that is not one fails alone.
+    let r = p
+        .receiver
+        .post_json(
+            "/v1/inbox/batch",
+            None,
+            &json!({"deliveries": [{"envelope": {}, "signature": "x", "extra": 1}, good]}),
+        )
+        .await;
+    assert_eq!(r.json()["results"][0]["status"], 400);
+    assert_eq!(r.json()["results"][0]["error"]["code"], "malformed_json");
+    assert_eq!(r.json()["results"][1]["receipts"], results[0]["receipts"]);
+
+    // Refused whole: not a batch, a member too many, too many.
+    for body in [
+        json!({"envelope": 1}),
+        json!({"deliveries": {}}),
+        json!({"deliveries": [], "more": []}),
+        json!([]),
+    ] {
+        p.receiver
+            .post_json("/v1/inbox/batch", None, &body)
+            .await
+            .assert_error(400, "malformed_json");
+    }
     let many: Vec<Value> = (0..257).map(|_| good.clone()).collect();
     p.receiver
         .post_json("/v1/inbox/batch", None, &json!({"deliveries": many}))
         .await
         .assert_error(400, "invalid");
+}
+
+/// A batch from two senders, one of them unknown here: the directory is
+/// read once per sender for the batch, and the stranger's envelopes are
+/// refused as `POST /v1/inbox` refuses them, between the known sender's,
+/// which go through in order; nothing of the stranger's is written.
+#[tokio::test]
+async fn a_batch_refuses_an_unknown_senders_envelopes_alone() {
+    let p = pair().await;
+    let (first, first_id) = filed_plain(&p, "Known first").await;
+    let (second, second_id) = filed_plain(&p, "Known second").await;
+    let stranger = TestApp::builder().party("cert-y").alone().build().await;
+    let b = p
+        .receiver
+        .node
+        .export_party(&PartyId::parse(B).unwrap())
+        .await
+        .unwrap();
+    stranger
+        .node
+        .import_party(&b.to_json_pretty().unwrap(), &[])
+        .await
+        .unwrap();
+    let mut strangers = Vec::new();
+    for title in ["From a stranger", "From a stranger again"] {
+        let n = stranger
+            .notify(&stranger.analyst_a, &notification(title, "green"))
+            .await;
+        strangers.push(
+            stranger
+                .get(
+                    &format!("/v1/notifications/{}/envelope", n["id"].as_str().unwrap()),
+                    Some(&stranger.analyst_a),
+                )
+                .await
+                .json(),
+        );
+    }
+    let before = footprint(&p.receiver).await;
+    let batch = json!({"deliveries": [strangers[0], first, strangers[1], second]});
+    let r = p.receiver.post_json("/v1/inbox/batch", None, &batch).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let out = r.json();
+    let results = out["results"].as_array().unwrap();
+    assert_eq!(results.len(), 4, "{out}");
+    for i in [0, 2] {
+        assert_eq!(results[i]["status"], 403, "{out}");
+        assert_eq!(results[i]["error"]["code"], "unknown_sender", "{out}");
+        assert!(results[i]["receipts"].is_null(), "{out}");
+    }
+    assert_eq!(results[1]["id"], first_id.as_str(), "{out}");
+    assert_eq!(results[3]["id"], second_id.as_str(), "{out}");
+    for i in [1, 3] {
+        assert_eq!(results[i]["status"], 200, "{out}");
+        let receipt = SignedEnvelope::from_json(&results[i]["receipts"][0].to_string()).unwrap();
+        assert_eq!(receipt.envelope().refs[0].to_string(), results[i]["id"]);
+    }
+    // Two notifications and their two receipts: nothing of the stranger's.
+    let after = footprint(&p.receiver).await;
+    assert_eq!(after.0, before.0 + 2);
+    assert_eq!(after.1, before.1 + 4);
 }
 
 /// The outbox sends envelopes without attachments in batches and still
@@ -927,6 +1023,18 @@ async fn the_outbox_batches_deliveries_and_verifies_every_receipt() {
         let held = p.sender.node.receipt_for(&e, &b).await.unwrap().unwrap();
         let given = p.receiver.node.receipt_for(&e, &b).await.unwrap().unwrap();
         assert_eq!(held.id(), given.id(), "{id}");
+        // In the sender's log when `deliver_due` returns, not at the
+        // sequencer's next idle sweep.
+        assert!(
+            p.sender
+                .node
+                .store()
+                .log_index(&held.id())
+                .await
+                .unwrap()
+                .is_some(),
+            "the receipt for {id} is not in the sender's log yet"
+        );
     }
     assert_eq!(p.receiver.notification_count().await, ids.len());
 }
