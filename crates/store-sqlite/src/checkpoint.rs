@@ -172,9 +172,10 @@ mod tests {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE;
         start(&mut conn, &path, flags).unwrap();
         let before = size(&path);
-        commit_pages(&mut conn, 1500);
+        let pages = usize::try_from(WAKE_PAGES).unwrap() + 500;
+        commit_pages(&mut conn, pages);
         let deadline = Instant::now() + Duration::from_secs(10);
-        while size(&path) < before + 1500 * 4000 {
+        while size(&path) < before + pages as u64 * 4000 {
             assert!(Instant::now() < deadline, "no checkpoint within 10 s");
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -182,6 +183,6 @@ mod tests {
         let n: i64 = other
             .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(n, 1500);
+        assert_eq!(n, pages as i64);
     }
 }
