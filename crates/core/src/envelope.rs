@@ -83,9 +83,20 @@ impl AttachmentRef {
                 self.name
             )));
         }
+        // RFC 8785 writes numbers as IEEE doubles: beyond 2^53 two sizes
+        // would canonicalise alike, so two envelopes would share an id.
+        if self.size > MAX_EXACT_SIZE {
+            return Err(CoreError::invalid(format!(
+                "attachment size {} is beyond 2^53, which canonical JSON cannot write exactly",
+                self.size
+            )));
+        }
         Ok(())
     }
 }
+
+/// The largest integer every JSON reader holds exactly (2^53).
+const MAX_EXACT_SIZE: u64 = 1 << 53;
 
 /// An unsigned envelope.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

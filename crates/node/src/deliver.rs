@@ -118,6 +118,10 @@ const BACKOFF_CAP_MS: u64 = 5 * 60 * 1000;
 /// `bench/federation.sh` (3,600 against 3,024/s), at a few MiB of
 /// envelopes held per round.
 const BATCH: u32 = 4096;
+/// How long a failed check of a peer checkpoint answers for the receipts
+/// that carry it: long enough to cover the receipts of one round waiting
+/// on the same check, short enough that a retried delivery checks afresh.
+const FAILED_CHECK_MEMORY: Duration = Duration::from_millis(400);
 /// How long the delivery worker waits after being woken from idle before
 /// it starts a round, so that envelopes filed together travel together.
 /// Small against any deadline a notification carries.
@@ -706,14 +710,34 @@ impl Node {
             return Ok(());
         }
         // One check per new checkpoint: whoever waited here while another
-        // task checked this one finds it seen.
-        let _observing = self.inner.observing.lock().await;
+        // task checked this one finds it seen, or finds why it failed.
+        let lock = Arc::clone(
+            self.inner
+                .observing
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .entry(origin.clone())
+                .or_default(),
+        );
+        let _observing = lock.lock().await;
         if seen(self) {
             return Ok(());
+        }
+        if let Some(e) = self.failed_lately(&seen_key) {
+            return Err(e);
         }
         let result = self
             .observe_checkpoint_once(&origin, cp, note, endpoint)
             .await;
+        if let Err(e) = &result {
+            let mut failed = self
+                .inner
+                .failed_checkpoints
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            failed.retain(|_, (at, _)| at.elapsed() < FAILED_CHECK_MEMORY);
+            failed.insert(seen_key.clone(), (std::time::Instant::now(), e.clone()));
+        }
         if result.is_ok() {
             let mut set = self
                 .inner
@@ -726,6 +750,18 @@ impl Node {
             set.insert(seen_key);
         }
         result
+    }
+
+    /// Why the check of this peer checkpoint failed, if it did within
+    /// [`FAILED_CHECK_MEMORY`].
+    fn failed_lately(&self, key: &(String, u64, Hash)) -> Option<NodeError> {
+        self.inner
+            .failed_checkpoints
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key)
+            .filter(|(at, _)| at.elapsed() < FAILED_CHECK_MEMORY)
+            .map(|(_, e)| e.clone())
     }
 
     async fn observe_checkpoint_once(

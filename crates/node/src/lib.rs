@@ -51,6 +51,10 @@ pub struct Node {
     inner: Arc<Inner>,
 }
 
+/// A peer log's checkpoint as the witness state knows it: origin, size,
+/// root.
+type PeerCheckpoint = (String, u64, [u8; 32]);
+
 struct Inner {
     dir: DataDir,
     config: NodeConfig,
@@ -70,15 +74,23 @@ struct Inner {
     /// Peers' checkpoints (origin, size, root) already found consistent
     /// with this node's view of their logs, so the many receipts that share
     /// a checkpoint are checked once.
-    seen_checkpoints: std::sync::Mutex<std::collections::HashSet<(String, u64, [u8; 32])>>,
+    seen_checkpoints: std::sync::Mutex<std::collections::HashSet<PeerCheckpoint>>,
     /// Parties found in the directory. Entries are never removed from a
     /// directory, so once found a party stays there: `notify` checks its
     /// recipients here before asking the store.
     known_parties: std::sync::Mutex<std::collections::HashSet<PartyId>>,
-    /// Held while a peer checkpoint not seen before is checked, so that
-    /// the many receipts of one batch, which carry the same new
-    /// checkpoint, check it once instead of all at once.
-    observing: tokio::sync::Mutex<()>,
+    /// Per peer log origin, held while a checkpoint of it not seen before
+    /// is checked, so that the many receipts of one batch, which carry the
+    /// same new checkpoint, check it once instead of all at once; one
+    /// peer's slow tiles never hold up another's receipts.
+    observing: std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Peer checkpoints whose check failed lately, with when and why: the
+    /// receipts waiting on the same check get its answer instead of
+    /// repeating it (a peer whose tiles time out would otherwise cost one
+    /// timeout per waiting receipt).
+    failed_checkpoints: std::sync::Mutex<
+        std::collections::HashMap<PeerCheckpoint, (std::time::Instant, NodeError)>,
+    >,
     /// Signed checkpoint notes already verified, by the SHA-256 of the log
     /// key and the note's exact text: the receipts of one batch carry the
     /// same note, so its signature is checked once (deliver.rs).
@@ -223,6 +235,7 @@ impl Node {
                 deliver_wake: tokio::sync::Notify::new(),
                 seen_checkpoints: Default::default(),
                 observing: Default::default(),
+                failed_checkpoints: Default::default(),
                 known_parties: Default::default(),
                 verified_notes: Default::default(),
             }),

@@ -131,7 +131,8 @@ pub trait FederationStore: Send + Sync {
     ) -> Result<()>;
     /// Marks a delivery delivered with its receipt, storing the receipt
     /// envelope (unless stored already: a local receipt is) and its
-    /// `receipts` row, in one transaction. Idempotent.
+    /// `receipts` row, in one transaction. Idempotent. `NotFound`
+    /// (nothing written) if `envelope` is not stored here.
     async fn delivery_done(
         &self,
         envelope: &EnvelopeId,
@@ -141,7 +142,8 @@ pub trait FederationStore: Send + Sync {
     ) -> Result<()>;
     /// Stores a receipt this node signed for `party` on receiving
     /// `envelope`: the receipt envelope and its `receipts` row together.
-    /// `Duplicate` (nothing written) if that party has a receipt for it.
+    /// `Duplicate` (nothing written) if that party has a receipt for it;
+    /// `NotFound` (nothing written) if `envelope` is not stored here.
     async fn insert_receipt(
         &self,
         envelope: &EnvelopeId,
@@ -150,8 +152,9 @@ pub trait FederationStore: Send + Sync {
     ) -> Result<()>;
     /// The receipts of an envelope: (party, receipt id), by party.
     async fn receipts(&self, envelope: &EnvelopeId) -> Result<Vec<(PartyId, EnvelopeId)>>;
-    /// Envelopes of `kind` (e.g. `reply`) whose first reference is
-    /// `envelope`, oldest first.
+    /// Envelopes of `kind` (`reply` or `rating`, the kinds whose
+    /// references are indexed; any other is `BadRequest`) whose first
+    /// reference is `envelope`, oldest first.
     async fn referring(&self, envelope: &EnvelopeId, kind: &str) -> Result<Vec<StoredEnvelope>>;
     /// Keeps a cosignature (a second one of the same witness and size
     /// replaces the first).

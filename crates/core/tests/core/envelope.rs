@@ -192,6 +192,7 @@ fn malformed_envelopes_are_refused() {
         ("/refs", json!(["ABC"])),
         ("/attachments/0/name", json!("../etc/passwd")),
         ("/attachments/0/media_type", json!("text")),
+        ("/attachments/0/size", json!(9_007_199_254_740_993_u64)),
     ];
     for (pointer, value) in cases {
         let mut m = base.clone();

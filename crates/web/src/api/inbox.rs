@@ -164,7 +164,7 @@ fn inbox_in(value: Value) -> Result<InboxIn, ApiError> {
         None => return Err(malformed("missing field `signature`".into())),
     };
     let attachments = match members.remove("attachments") {
-        None | Some(Value::Null) => BTreeMap::new(),
+        None => BTreeMap::new(),
         Some(v) => {
             serde_json::from_value(v).map_err(|e| malformed(format!("`attachments`: {e}")))?
         }

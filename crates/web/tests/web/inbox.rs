@@ -264,11 +264,14 @@ async fn refusals_write_nothing() {
     numeric_signature["signature"] = json!(1);
     let mut listed_attachments = good.clone();
     listed_attachments["attachments"] = json!(["x"]);
+    let mut null_attachments = good.clone();
+    null_attachments["attachments"] = json!(null);
     for body in [
         json!({"envelope": 1}),
         extra,
         numeric_signature,
         listed_attachments,
+        null_attachments,
         json!([good.clone()]),
     ] {
         p.receiver
@@ -1219,4 +1222,133 @@ async fn a_rating_must_rate_a_reply_held_here_from_its_recipient() {
         .map(|e| e.from.as_str())
         .collect();
     assert_eq!(raters, [X], "{:?}", t.events);
+}
+
+/// A transport that counts (and can fail) the tile fetches of a
+/// `RouterTransport`, to see how often the sender checks a peer's
+/// checkpoints.
+struct CountingTiles {
+    inner: countersign_web::client::RouterTransport,
+    tiles: std::sync::atomic::AtomicUsize,
+    fail: std::sync::atomic::AtomicBool,
+}
+
+#[async_trait::async_trait]
+impl countersign_node::deliver::Transport for CountingTiles {
+    async fn deliver(
+        &self,
+        endpoint: &str,
+        envelope: &SignedEnvelope,
+        attachments: &std::collections::BTreeMap<Sha256Hex, Vec<u8>>,
+    ) -> Result<Vec<SignedEnvelope>, countersign_node::deliver::TransportError> {
+        self.inner.deliver(endpoint, envelope, attachments).await
+    }
+    async fn deliver_batch(
+        &self,
+        endpoint: &str,
+        envelopes: &[SignedEnvelope],
+    ) -> Result<
+        Vec<Result<Vec<SignedEnvelope>, countersign_node::deliver::TransportError>>,
+        countersign_node::deliver::TransportError,
+    > {
+        self.inner.deliver_batch(endpoint, envelopes).await
+    }
+    async fn ping(
+        &self,
+        endpoint: &str,
+        ping: &SignedEnvelope,
+    ) -> Result<SignedEnvelope, countersign_node::deliver::TransportError> {
+        self.inner.ping(endpoint, ping).await
+    }
+    async fn add_checkpoint(
+        &self,
+        endpoint: &str,
+        body: &str,
+    ) -> Result<(u16, String), countersign_node::deliver::TransportError> {
+        self.inner.add_checkpoint(endpoint, body).await
+    }
+    async fn tile(
+        &self,
+        endpoint: &str,
+        path: &str,
+    ) -> Result<Option<Vec<u8>>, countersign_node::deliver::TransportError> {
+        use std::sync::atomic::Ordering;
+        self.tiles.fetch_add(1, Ordering::SeqCst);
+        if self.fail.load(Ordering::SeqCst) {
+            return Err(countersign_node::deliver::TransportError::retry(
+                "tiles unreachable (test)",
+            ));
+        }
+        self.inner.tile(endpoint, path).await
+    }
+}
+
+/// The receipts of one batch carry the peer's same new checkpoints: the
+/// sender checks each new checkpoint once (its tiles fetched once), not
+/// once per receipt; and when the check fails, the receipts waiting on it
+/// get its answer instead of fetching again, and stay queued.
+#[tokio::test]
+async fn each_new_peer_checkpoint_is_checked_once_per_round() {
+    use std::sync::atomic::Ordering;
+    let p = pair().await;
+    set_endpoint(&p).await;
+    let router = countersign_web::client::RouterTransport::default();
+    router.add(ENDPOINT, p.receiver.app.clone());
+    let transport = std::sync::Arc::new(CountingTiles {
+        inner: router,
+        tiles: Default::default(),
+        fail: Default::default(),
+    });
+    p.sender.node.set_transport(transport.clone());
+    // A first checkpoint of the receiver's log, taken on trust.
+    filed_plain(&p, "First").await;
+    assert_eq!(p.sender.node.deliver_due().await.unwrap(), 1);
+    let first = transport.tiles.load(Ordering::SeqCst);
+
+    let mut ids = Vec::new();
+    for i in 0..100 {
+        ids.push(filed_plain(&p, &format!("Many {i}")).await.1);
+    }
+    assert_eq!(p.sender.node.deliver_due().await.unwrap(), ids.len());
+    let b = PartyId::parse(B).unwrap();
+    let mut checkpoints = std::collections::BTreeSet::new();
+    for id in &ids {
+        let e = EnvelopeId::parse(id).unwrap();
+        let receipt = p.sender.node.receipt_for(&e, &b).await.unwrap().unwrap();
+        let proof = Receipt::from_envelope(&receipt).unwrap().proof;
+        checkpoints.insert(
+            countersign_tlog::TlogProof::parse(&proof)
+                .unwrap()
+                .checkpoint,
+        );
+    }
+    let fetched = transport.tiles.load(Ordering::SeqCst) - first;
+    // A tree of about 200 leaves has tiles on two levels at most, and a
+    // consistency proof reads each at most once.
+    assert!(
+        fetched <= 2 * checkpoints.len(),
+        "{fetched} tile fetches for {} new checkpoints",
+        checkpoints.len()
+    );
+
+    // The peer's tiles become unreachable: its receipts cannot be checked.
+    transport.fail.store(true, Ordering::SeqCst);
+    let before = transport.tiles.load(Ordering::SeqCst);
+    let mut pending = Vec::new();
+    for i in 0..100 {
+        pending.push(filed_plain(&p, &format!("Unchecked {i}")).await.1);
+    }
+    assert_eq!(p.sender.node.deliver_due().await.unwrap(), pending.len());
+    let fetched = transport.tiles.load(Ordering::SeqCst) - before;
+    assert!(
+        fetched < 20,
+        "{fetched} tile fetches for 100 receipts: each waiting receipt fetched again"
+    );
+    for id in &pending {
+        assert_eq!(
+            states(&p.sender, id).await,
+            [(B.to_owned(), "queued".to_owned())],
+            "{id}"
+        );
+    }
 }
