@@ -604,10 +604,75 @@ enum Forge {
     OtherParty,
 }
 
-/// A transport that pings through the receiver's router and then replaces
-/// or alters the pong it got (a man in the middle, or a lying peer).
-struct PongForger {
+/// What a test transport changes of what the receiver's router answers:
+/// by default nothing. [`Tapped`] applies it.
+trait Tap: Send + Sync + 'static {
+    /// The pong handed back for `ping`, given the receiver's own.
+    fn pong(&self, _ping: &SignedEnvelope, honest: SignedEnvelope) -> SignedEnvelope {
+        honest
+    }
+    /// Called before each tile fetch: an error to answer with instead.
+    fn tile(&self) -> Option<countersign_node::deliver::TransportError> {
+        None
+    }
+}
+
+/// A transport through the receiver's router (`inner`), altered by `tap`.
+struct Tapped<T> {
     inner: countersign_web::client::RouterTransport,
+    tap: T,
+}
+
+#[async_trait::async_trait]
+impl<T: Tap> countersign_node::deliver::Transport for Tapped<T> {
+    async fn deliver(
+        &self,
+        endpoint: &str,
+        envelope: &SignedEnvelope,
+        attachments: &std::collections::BTreeMap<Sha256Hex, Vec<u8>>,
+    ) -> Result<Vec<SignedEnvelope>, countersign_node::deliver::TransportError> {
+        self.inner.deliver(endpoint, envelope, attachments).await
+    }
+    async fn deliver_batch(
+        &self,
+        endpoint: &str,
+        envelopes: &[SignedEnvelope],
+    ) -> Result<
+        Vec<Result<Vec<SignedEnvelope>, countersign_node::deliver::TransportError>>,
+        countersign_node::deliver::TransportError,
+    > {
+        self.inner.deliver_batch(endpoint, envelopes).await
+    }
+    async fn ping(
+        &self,
+        endpoint: &str,
+        ping: &SignedEnvelope,
+    ) -> Result<SignedEnvelope, countersign_node::deliver::TransportError> {
+        let honest = self.inner.ping(endpoint, ping).await?;
+        Ok(self.tap.pong(ping, honest))
+    }
+    async fn add_checkpoint(
+        &self,
+        endpoint: &str,
+        body: &str,
+    ) -> Result<(u16, String), countersign_node::deliver::TransportError> {
+        self.inner.add_checkpoint(endpoint, body).await
+    }
+    async fn tile(
+        &self,
+        endpoint: &str,
+        path: &str,
+    ) -> Result<Option<Vec<u8>>, countersign_node::deliver::TransportError> {
+        if let Some(e) = self.tap.tile() {
+            return Err(e);
+        }
+        self.inner.tile(endpoint, path).await
+    }
+}
+
+/// Pings through the receiver's router and then replaces or alters the
+/// pong it got (a man in the middle, or a lying peer).
+struct PongForger {
     receiver: countersign_node::Node,
     mode: std::sync::Mutex<Forge>,
 }
@@ -615,7 +680,7 @@ struct PongForger {
 impl PongForger {
     /// A pong from `from` referring to `refs`, signed with `key_of`'s key
     /// on the receiver, or with a fresh key of `from`'s name if `None`.
-    fn pong(
+    fn forge(
         &self,
         from: &str,
         key_of: Option<&str>,
@@ -642,51 +707,20 @@ impl PongForger {
     }
 }
 
-#[async_trait::async_trait]
-impl countersign_node::deliver::Transport for PongForger {
-    async fn deliver(
-        &self,
-        endpoint: &str,
-        envelope: &SignedEnvelope,
-        attachments: &std::collections::BTreeMap<Sha256Hex, Vec<u8>>,
-    ) -> Result<Vec<SignedEnvelope>, countersign_node::deliver::TransportError> {
-        self.inner.deliver(endpoint, envelope, attachments).await
-    }
-
-    async fn ping(
-        &self,
-        endpoint: &str,
-        ping: &SignedEnvelope,
-    ) -> Result<SignedEnvelope, countersign_node::deliver::TransportError> {
-        let honest = self.inner.ping(endpoint, ping).await?;
+impl Tap for PongForger {
+    fn pong(&self, ping: &SignedEnvelope, honest: SignedEnvelope) -> SignedEnvelope {
         let mode = *self.mode.lock().unwrap();
-        Ok(match mode {
+        match mode {
             Forge::Honest => honest,
-            Forge::WrongKey => self.pong(B, None, ping, ping.id()),
-            Forge::WrongRef => self.pong(B, Some(B), ping, honest.id()),
-            Forge::OtherParty => self.pong("cert-a", Some("cert-a"), ping, ping.id()),
+            Forge::WrongKey => self.forge(B, None, ping, ping.id()),
+            Forge::WrongRef => self.forge(B, Some(B), ping, honest.id()),
+            Forge::OtherParty => self.forge("cert-a", Some("cert-a"), ping, ping.id()),
             Forge::Tampered => {
                 let mut value = honest.envelope().to_value().unwrap();
                 value["body"] = json!({"note": "changed"});
                 SignedEnvelope::from_parts(value, honest.signature().to_owned()).unwrap()
             }
-        })
-    }
-
-    async fn add_checkpoint(
-        &self,
-        endpoint: &str,
-        body: &str,
-    ) -> Result<(u16, String), countersign_node::deliver::TransportError> {
-        self.inner.add_checkpoint(endpoint, body).await
-    }
-
-    async fn tile(
-        &self,
-        endpoint: &str,
-        path: &str,
-    ) -> Result<Option<Vec<u8>>, countersign_node::deliver::TransportError> {
-        self.inner.tile(endpoint, path).await
+        }
     }
 }
 
@@ -700,10 +734,12 @@ async fn only_a_verified_pong_counts_as_a_successful_ping() {
     set_endpoint(&p).await;
     let inner = countersign_web::client::RouterTransport::default();
     inner.add(ENDPOINT, p.receiver.app.clone());
-    let forger = std::sync::Arc::new(PongForger {
+    let forger = std::sync::Arc::new(Tapped {
         inner,
-        receiver: p.receiver.node.clone(),
-        mode: std::sync::Mutex::new(Forge::Honest),
+        tap: PongForger {
+            receiver: p.receiver.node.clone(),
+            mode: std::sync::Mutex::new(Forge::Honest),
+        },
     });
     p.sender.node.set_transport(forger.clone());
     let b = PartyId::parse(B).unwrap();
@@ -716,7 +752,7 @@ async fn only_a_verified_pong_counts_as_a_successful_ping() {
         (Forge::OtherParty, "not from cert-b"),
     ];
     for (i, (mode, reason)) in cases.iter().enumerate() {
-        *forger.mode.lock().unwrap() = *mode;
+        *forger.tap.mode.lock().unwrap() = *mode;
         let report = p.sender.node.ping(&b).await.unwrap();
         match &report.outcome {
             countersign_store::PingOutcome::Failure { error } => {
@@ -732,7 +768,7 @@ async fn only_a_verified_pong_counts_as_a_successful_ping() {
         assert_eq!(s.last_rtt_ms, None, "{mode:?}");
     }
 
-    *forger.mode.lock().unwrap() = Forge::Honest;
+    *forger.tap.mode.lock().unwrap() = Forge::Honest;
     let report = p.sender.node.ping(&b).await.unwrap();
     assert!(
         matches!(
@@ -1224,62 +1260,21 @@ async fn a_rating_must_rate_a_reply_held_here_from_its_recipient() {
     assert_eq!(raters, [X], "{:?}", t.events);
 }
 
-/// A transport that counts (and can fail) the tile fetches of a
-/// `RouterTransport`, to see how often the sender checks a peer's
-/// checkpoints.
+/// Counts (and can fail) the tile fetches through the receiver's router,
+/// to see how often the sender checks a peer's checkpoints.
+#[derive(Default)]
 struct CountingTiles {
-    inner: countersign_web::client::RouterTransport,
     tiles: std::sync::atomic::AtomicUsize,
     fail: std::sync::atomic::AtomicBool,
 }
 
-#[async_trait::async_trait]
-impl countersign_node::deliver::Transport for CountingTiles {
-    async fn deliver(
-        &self,
-        endpoint: &str,
-        envelope: &SignedEnvelope,
-        attachments: &std::collections::BTreeMap<Sha256Hex, Vec<u8>>,
-    ) -> Result<Vec<SignedEnvelope>, countersign_node::deliver::TransportError> {
-        self.inner.deliver(endpoint, envelope, attachments).await
-    }
-    async fn deliver_batch(
-        &self,
-        endpoint: &str,
-        envelopes: &[SignedEnvelope],
-    ) -> Result<
-        Vec<Result<Vec<SignedEnvelope>, countersign_node::deliver::TransportError>>,
-        countersign_node::deliver::TransportError,
-    > {
-        self.inner.deliver_batch(endpoint, envelopes).await
-    }
-    async fn ping(
-        &self,
-        endpoint: &str,
-        ping: &SignedEnvelope,
-    ) -> Result<SignedEnvelope, countersign_node::deliver::TransportError> {
-        self.inner.ping(endpoint, ping).await
-    }
-    async fn add_checkpoint(
-        &self,
-        endpoint: &str,
-        body: &str,
-    ) -> Result<(u16, String), countersign_node::deliver::TransportError> {
-        self.inner.add_checkpoint(endpoint, body).await
-    }
-    async fn tile(
-        &self,
-        endpoint: &str,
-        path: &str,
-    ) -> Result<Option<Vec<u8>>, countersign_node::deliver::TransportError> {
+impl Tap for CountingTiles {
+    fn tile(&self) -> Option<countersign_node::deliver::TransportError> {
         use std::sync::atomic::Ordering;
         self.tiles.fetch_add(1, Ordering::SeqCst);
-        if self.fail.load(Ordering::SeqCst) {
-            return Err(countersign_node::deliver::TransportError::retry(
-                "tiles unreachable (test)",
-            ));
-        }
-        self.inner.tile(endpoint, path).await
+        self.fail
+            .load(Ordering::SeqCst)
+            .then(|| countersign_node::deliver::TransportError::retry("tiles unreachable (test)"))
     }
 }
 
@@ -1294,16 +1289,15 @@ async fn each_new_peer_checkpoint_is_checked_once_per_round() {
     set_endpoint(&p).await;
     let router = countersign_web::client::RouterTransport::default();
     router.add(ENDPOINT, p.receiver.app.clone());
-    let transport = std::sync::Arc::new(CountingTiles {
+    let transport = std::sync::Arc::new(Tapped {
         inner: router,
-        tiles: Default::default(),
-        fail: Default::default(),
+        tap: CountingTiles::default(),
     });
     p.sender.node.set_transport(transport.clone());
     // A first checkpoint of the receiver's log, taken on trust.
     filed_plain(&p, "First").await;
     assert_eq!(p.sender.node.deliver_due().await.unwrap(), 1);
-    let first = transport.tiles.load(Ordering::SeqCst);
+    let first = transport.tap.tiles.load(Ordering::SeqCst);
 
     let mut ids = Vec::new();
     for i in 0..100 {
@@ -1322,7 +1316,7 @@ async fn each_new_peer_checkpoint_is_checked_once_per_round() {
                 .checkpoint,
         );
     }
-    let fetched = transport.tiles.load(Ordering::SeqCst) - first;
+    let fetched = transport.tap.tiles.load(Ordering::SeqCst) - first;
     // A tree of about 200 leaves has tiles on two levels at most, and a
     // consistency proof reads each at most once.
     assert!(
@@ -1332,14 +1326,14 @@ async fn each_new_peer_checkpoint_is_checked_once_per_round() {
     );
 
     // The peer's tiles become unreachable: its receipts cannot be checked.
-    transport.fail.store(true, Ordering::SeqCst);
-    let before = transport.tiles.load(Ordering::SeqCst);
+    transport.tap.fail.store(true, Ordering::SeqCst);
+    let before = transport.tap.tiles.load(Ordering::SeqCst);
     let mut pending = Vec::new();
     for i in 0..100 {
         pending.push(filed_plain(&p, &format!("Unchecked {i}")).await.1);
     }
     assert_eq!(p.sender.node.deliver_due().await.unwrap(), pending.len());
-    let fetched = transport.tiles.load(Ordering::SeqCst) - before;
+    let fetched = transport.tap.tiles.load(Ordering::SeqCst) - before;
     assert!(
         fetched < 20,
         "{fetched} tile fetches for 100 receipts: each waiting receipt fetched again"
