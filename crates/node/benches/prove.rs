@@ -23,40 +23,17 @@
 // A benchmark panics on setup failures: that is a failed run.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
+use common::{id, node, runtime};
+
 use std::time::{Duration, Instant};
 
-use countersign_core::ids::{EnvelopeId, PartyId};
 use countersign_node::Node;
-use countersign_node::datadir::{DataDir, NodeConfig};
 use tokio::runtime::Runtime;
 
 /// Leaves a round appends and proves: one inbox batch.
 const BATCH: u64 = 64;
-
-fn runtime() -> Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-fn node(rt: &Runtime, tmp: &tempfile::TempDir) -> Node {
-    let root = tmp.path().join("node");
-    std::fs::create_dir_all(&root).unwrap();
-    let dir = DataDir::new(&root);
-    dir.write_config(&NodeConfig::new(
-        PartyId::parse("cert-bench").unwrap(),
-        "127.0.0.1:0",
-    ))
-    .unwrap();
-    rt.block_on(Node::open(dir)).unwrap()
-}
-
-/// Distinct ids without a random-number crate.
-fn id(n: u64) -> EnvelopeId {
-    EnvelopeId::digest(&n.to_be_bytes())
-}
 
 /// Appends leaves `start..start + count`, `in_flight` at a time; returns
 /// their indexes.
