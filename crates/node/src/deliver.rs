@@ -754,7 +754,7 @@ impl Node {
 
     /// Why the check of this peer checkpoint failed, if it did within
     /// [`FAILED_CHECK_MEMORY`].
-    fn failed_lately(&self, key: &(String, u64, Hash)) -> Option<NodeError> {
+    fn failed_lately(&self, key: &crate::PeerCheckpoint) -> Option<NodeError> {
         self.inner
             .failed_checkpoints
             .lock()
