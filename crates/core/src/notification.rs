@@ -98,7 +98,7 @@ impl Notification {
                 envelope.kind
             )));
         }
-        let n: Notification = serde_json::from_value(envelope.body.clone())
+        let n: Notification = Notification::deserialize(&envelope.body)
             .map_err(|e| CoreError::invalid(format!("malformed notification: {e}")))?;
         n.check(envelope.created, envelope.attachments.len())
     }

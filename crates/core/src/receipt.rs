@@ -52,7 +52,7 @@ impl Receipt {
                 env.kind
             )));
         }
-        let receipt: Receipt = serde_json::from_value(env.body.clone())
+        let receipt: Receipt = Receipt::deserialize(&env.body)
             .map_err(|e| CoreError::invalid(format!("malformed receipt: {e}")))?;
         if env.refs.first() != Some(&receipt.received) {
             return Err(CoreError::invalid(

@@ -19,6 +19,7 @@
 //! moment, not anything a dispute turns on, and a leaf per ping would
 //! bury the notifications in the log.
 
+use serde::Deserialize;
 use std::collections::BTreeMap;
 
 use countersign_core::envelope::{ENVELOPE_VERSION, Envelope, EnvelopeType, SignedEnvelope};
@@ -195,7 +196,7 @@ impl Node {
         let notification = match env.kind {
             EnvelopeType::Notification => Some(Notification::from_envelope(env)?),
             EnvelopeType::Reply => {
-                let reply: Reply = serde_json::from_value(env.body.clone())
+                let reply: Reply = Reply::deserialize(&env.body)
                     .map_err(|e| NodeError::invalid(format!("malformed reply: {e}")))?;
                 reply.check()?;
                 let Some(answered) = env.refs.first() else {
@@ -223,7 +224,7 @@ impl Node {
                 None
             }
             EnvelopeType::Rating => {
-                let rating: Rating = serde_json::from_value(env.body.clone())
+                let rating: Rating = Rating::deserialize(&env.body)
                     .map_err(|e| NodeError::invalid(format!("malformed rating: {e}")))?;
                 rating.check()?;
                 self.check_inbound_rating(env, &rating).await?;

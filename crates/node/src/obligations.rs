@@ -248,7 +248,7 @@ fn receipt_time(
 }
 
 fn parse_body<T: serde::de::DeserializeOwned>(env: &SignedEnvelope, what: &str) -> Result<T> {
-    serde_json::from_value(env.envelope().body.clone())
+    serde::Deserialize::deserialize(&env.envelope().body)
         .map_err(|e| NodeError::internal(format!("stored {what} {} does not parse: {e}", env.id())))
 }
 

@@ -20,6 +20,7 @@ use countersign_core::party::Party;
 use countersign_core::tlp::Tlp;
 use countersign_store::StoredParty;
 use countersign_tlog::VerifierKey;
+use serde::Deserialize;
 
 use crate::error::{NodeError, NodeErrorKind, Result};
 use crate::{Node, now};
@@ -101,7 +102,7 @@ impl Node {
                 env.kind
             )));
         }
-        let party: Party = serde_json::from_value(env.body.clone())
+        let party: Party = Party::deserialize(&env.body)
             .map_err(|e| NodeError::invalid(format!("malformed directory entry: {e}")))?;
         if party.id != env.from {
             return Err(NodeError::new(

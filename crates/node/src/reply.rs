@@ -10,6 +10,7 @@ use countersign_core::envelope::{ENVELOPE_VERSION, Envelope, EnvelopeType, Signe
 use countersign_core::ids::{EnvelopeId, PartyId};
 use countersign_core::reply::Reply;
 use countersign_store::{Direction, NewEnvelope};
+use serde::Deserialize;
 
 use crate::access::Viewer;
 use crate::error::{NodeError, Result};
@@ -103,8 +104,8 @@ impl Node {
             if !viewer.may_see(env.tlp, &env.from, &env.to) {
                 continue;
             }
-            let reply: Reply = serde_json::from_value(stored.envelope.envelope().body.clone())
-                .map_err(|e| {
+            let reply: Reply =
+                Reply::deserialize(&stored.envelope.envelope().body).map_err(|e| {
                     NodeError::internal(format!(
                         "stored reply {} does not parse: {e}",
                         stored.envelope.id()

@@ -1194,8 +1194,9 @@ impl RatingOut {
         signed: &countersign_core::envelope::SignedEnvelope,
     ) -> Result<Self, NodeError> {
         let env = signed.envelope();
-        let rating: countersign_core::reply::Rating = serde_json::from_value(env.body.clone())
-            .map_err(|e| NodeError::internal(format!("a rating does not parse: {e}")))?;
+        let rating: countersign_core::reply::Rating =
+            countersign_core::reply::Rating::deserialize(&env.body)
+                .map_err(|e| NodeError::internal(format!("a rating does not parse: {e}")))?;
         Ok(RatingOut {
             id: signed.id().to_string(),
             reply: rating.reply.to_string(),

@@ -12,6 +12,7 @@ use anyhow::Context;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use clap::Args;
+use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
 use countersign_core::envelope::{EnvelopeType, SignedEnvelope};
@@ -105,7 +106,7 @@ pub async fn run(args: VerifyArgs) -> anyhow::Result<()> {
             dir.display()
         )
     } else if env.kind == EnvelopeType::Party {
-        let party: Party = serde_json::from_value(env.body.clone())
+        let party: Party = Party::deserialize(&env.body)
             .map_err(|e| NodeError::invalid(format!("malformed directory entry: {e}")))?;
         let key = signed.verify(&party).map_err(NodeError::from)?;
         format!(
