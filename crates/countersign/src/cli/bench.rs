@@ -116,6 +116,10 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
     }
+    // Every receipt in the sender's log before the clock stops (the
+    // worker logs them when its pipeline drains; `deliver_due` before it
+    // returns).
+    node.log_sync().await?;
     let delivered_in = delivering.elapsed();
     let usage_delivered = Usage::now();
     if let Some(worker) = worker {
