@@ -19,7 +19,6 @@
 //! moment, not anything a dispute turns on, and a leaf per ping would
 //! bury the notifications in the log.
 
-use serde::Deserialize;
 use std::collections::BTreeMap;
 
 use countersign_core::envelope::{ENVELOPE_VERSION, Envelope, EnvelopeType, SignedEnvelope};
@@ -30,6 +29,7 @@ use countersign_core::reply::{Rating, Reply};
 use countersign_store::{
     Direction, FederationStore, NewEnvelope, PingOutcome, PingStats, StoreErrorKind, StoredParty,
 };
+use serde::Deserialize;
 
 use crate::deliver::{check_endpoint_scheme, now_us};
 use crate::error::{NodeError, NodeErrorKind, Result};
