@@ -23,27 +23,23 @@ struct Pair {
 async fn pair() -> Pair {
     let sender = TestApp::builder().party(X).alone().build().await;
     let receiver = TestApp::new().await;
-    let x = sender
-        .node
-        .export_party(&PartyId::parse(X).unwrap())
-        .await
-        .unwrap();
-    receiver
-        .node
-        .import_party(&x.to_json_pretty().unwrap(), &[])
-        .await
-        .unwrap();
-    let b = receiver
-        .node
-        .export_party(&PartyId::parse(B).unwrap())
-        .await
-        .unwrap();
-    sender
-        .node
-        .import_party(&b.to_json_pretty().unwrap(), &[])
-        .await
-        .unwrap();
+    introduce(&sender, X, &receiver).await;
+    introduce(&receiver, B, &sender).await;
     Pair { sender, receiver }
+}
+
+/// Gives `to` the directory entry `party` has on `from`, as an operator
+/// importing a peer's published entry would.
+async fn introduce(from: &TestApp, party: &str, to: &TestApp) {
+    let entry = from
+        .node
+        .export_party(&PartyId::parse(party).unwrap())
+        .await
+        .unwrap();
+    to.node
+        .import_party(&entry.to_json_pretty().unwrap(), &[])
+        .await
+        .unwrap();
 }
 
 /// Files a notification on the sender, with an attachment; returns the
@@ -199,17 +195,7 @@ async fn refusals_write_nothing() {
 
     // Unknown sender: a node the receiver never heard of.
     let stranger = TestApp::builder().party("cert-y").alone().build().await;
-    let b = p
-        .receiver
-        .node
-        .export_party(&PartyId::parse(B).unwrap())
-        .await
-        .unwrap();
-    stranger
-        .node
-        .import_party(&b.to_json_pretty().unwrap(), &[])
-        .await
-        .unwrap();
+    introduce(&p.receiver, B, &stranger).await;
     let n = stranger
         .notify(
             &stranger.analyst_a,
@@ -230,16 +216,7 @@ async fn refusals_write_nothing() {
 
     // Wrong recipient: X writes to a party the receiver does not host.
     let other = TestApp::builder().party("cert-z").alone().build().await;
-    let z = other
-        .node
-        .export_party(&PartyId::parse("cert-z").unwrap())
-        .await
-        .unwrap();
-    p.sender
-        .node
-        .import_party(&z.to_json_pretty().unwrap(), &[])
-        .await
-        .unwrap();
+    introduce(&other, "cert-z", &p.sender).await;
     let mut to_z = notification("Not for you", "green");
     to_z["to"] = json!(["cert-z"]);
     let n = p.sender.notify(&p.sender.analyst_a, &to_z).await;
@@ -455,17 +432,7 @@ async fn a_permanent_refusal_fails_the_delivery_with_its_reason() {
     // The receiver no longer hosts B: `not_recipient` cannot change.
     let other = TestApp::builder().party("cert-q").alone().build().await;
     transport.add(ENDPOINT, other.app.clone());
-    let x = p
-        .sender
-        .node
-        .export_party(&PartyId::parse(X).unwrap())
-        .await
-        .unwrap();
-    other
-        .node
-        .import_party(&x.to_json_pretty().unwrap(), &[])
-        .await
-        .unwrap();
+    introduce(&p.sender, X, &other).await;
     let (_, id) = filed(&p, "Wrong node").await;
     p.sender.node.deliver_due().await.unwrap();
     let d = &p
@@ -986,17 +953,7 @@ async fn a_batch_refuses_an_unknown_senders_envelopes_alone() {
     let (first, first_id) = filed_plain(&p, "Known first").await;
     let (second, second_id) = filed_plain(&p, "Known second").await;
     let stranger = TestApp::builder().party("cert-y").alone().build().await;
-    let b = p
-        .receiver
-        .node
-        .export_party(&PartyId::parse(B).unwrap())
-        .await
-        .unwrap();
-    stranger
-        .node
-        .import_party(&b.to_json_pretty().unwrap(), &[])
-        .await
-        .unwrap();
+    introduce(&p.receiver, B, &stranger).await;
     let mut strangers = Vec::new();
     for title in ["From a stranger", "From a stranger again"] {
         let n = stranger
@@ -1121,12 +1078,7 @@ async fn a_rating_must_rate_a_reply_held_here_from_its_recipient() {
         )
         .await
         .unwrap();
-    let y_entry = p.sender.node.export_party(&y).await.unwrap();
-    p.receiver
-        .node
-        .import_party(&y_entry.to_json_pretty().unwrap(), &[])
-        .await
-        .unwrap();
+    introduce(&p.sender, y.as_str(), &p.receiver).await;
     let y_key = p.sender.node.signer(&y).unwrap();
     let copied = countersign_core::envelope::Envelope {
         v: countersign_core::envelope::ENVELOPE_VERSION,
