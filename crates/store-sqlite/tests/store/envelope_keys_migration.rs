@@ -181,17 +181,7 @@ fn stored_at() -> Timestamp {
 fn version6(path: &std::path::Path, v6: &V6) -> Connection {
     let raw = Connection::open(path).unwrap();
     raw.pragma_update(None, "foreign_keys", "ON").unwrap();
-    for sql in [
-        include_str!("../../migrations/0001_initial.sql"),
-        include_str!("../../migrations/0002_log.sql"),
-        include_str!("../../migrations/0003_taxii.sql"),
-        include_str!("../../migrations/0004_federation.sql"),
-        include_str!("../../migrations/0005_pings.sql"),
-        include_str!("../../migrations/0006_taxii_compact_index.sql"),
-    ] {
-        raw.execute_batch(sql).unwrap();
-    }
-    raw.pragma_update(None, "user_version", 6).unwrap();
+    crate::shipped_schema(&raw, 6);
     for (e, direction) in v6.rows() {
         let env = e.envelope();
         let created = env.created.datetime();

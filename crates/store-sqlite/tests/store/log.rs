@@ -360,9 +360,7 @@ async fn envelopes_from_before_the_log_are_queued_by_the_migration() {
     };
     {
         let raw = rusqlite::Connection::open(&path).unwrap();
-        raw.execute_batch(include_str!("../../migrations/0001_initial.sql"))
-            .unwrap();
-        raw.pragma_update(None, "user_version", 1).unwrap();
+        crate::shipped_schema(&raw, 1);
         for new in [&newer, &older] {
             let e = new.envelope.envelope();
             raw.execute(

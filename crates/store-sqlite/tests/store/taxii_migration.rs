@@ -24,16 +24,7 @@ fn sid(n: u32) -> String {
 /// rows written the way version 5 code wrote them.
 fn version5(path: &std::path::Path) {
     let raw = Connection::open(path).unwrap();
-    for sql in [
-        include_str!("../../migrations/0001_initial.sql"),
-        include_str!("../../migrations/0002_log.sql"),
-        include_str!("../../migrations/0003_taxii.sql"),
-        include_str!("../../migrations/0004_federation.sql"),
-        include_str!("../../migrations/0005_pings.sql"),
-    ] {
-        raw.execute_batch(sql).unwrap();
-    }
-    raw.pragma_update(None, "user_version", 5).unwrap();
+    crate::shipped_schema(&raw, 5);
     let mut insert = raw
         .prepare(
             "INSERT INTO taxii_objects (collection, date_added_us, stix_id, type, spec_version, \
