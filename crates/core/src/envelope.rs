@@ -332,20 +332,31 @@ impl SignedEnvelope {
         let Value::Object(mut file) = jcs::parse_strict(text)? else {
             return Err(not_file("not a JSON object".into()));
         };
-        let envelope = file
-            .remove("envelope")
-            .ok_or_else(|| not_file("missing field `envelope`".into()))?;
-        let signature = match file.remove("signature") {
-            Some(Value::String(signature)) => signature,
-            Some(_) => return Err(not_file("`signature` is not a string".into())),
-            None => return Err(not_file("missing field `signature`".into())),
-        };
+        let (envelope, signature) = Self::take_file_members(&mut file).map_err(not_file)?;
         if let Some(unknown) = file.keys().next() {
             return Err(not_file(format!(
                 "unknown field `{unknown}`, expected `envelope` or `signature`"
             )));
         }
         Self::from_parts(envelope, signature)
+    }
+
+    /// Takes the `envelope` and `signature` members out of an object in
+    /// the file form (or a form that adds members of its own, such as an
+    /// inbox delivery's `attachments`), moving the envelope's value rather
+    /// than rebuilding it. The error says in a few words what is wrong,
+    /// for the caller's message.
+    pub fn take_file_members(
+        members: &mut serde_json::Map<String, Value>,
+    ) -> std::result::Result<(Value, String), String> {
+        let envelope = members
+            .remove("envelope")
+            .ok_or_else(|| "missing field `envelope`".to_owned())?;
+        match members.remove("signature") {
+            Some(Value::String(signature)) => Ok((envelope, signature)),
+            Some(_) => Err("`signature` is not a string".into()),
+            None => Err("missing field `signature`".into()),
+        }
     }
 
     /// Builds a signed envelope from the envelope JSON and its note.

@@ -155,14 +155,8 @@ fn inbox_in(value: Value) -> Result<InboxIn, ApiError> {
     let Value::Object(mut members) = value else {
         return Err(malformed("not an object".into()));
     };
-    let envelope = members
-        .remove("envelope")
-        .ok_or_else(|| malformed("missing field `envelope`".into()))?;
-    let signature = match members.remove("signature") {
-        Some(Value::String(s)) => s,
-        Some(_) => return Err(malformed("`signature` is not a string".into())),
-        None => return Err(malformed("missing field `signature`".into())),
-    };
+    let (envelope, signature) =
+        SignedEnvelope::take_file_members(&mut members).map_err(malformed)?;
     let attachments = match members.remove("attachments") {
         None => BTreeMap::new(),
         Some(v) => {
