@@ -18,9 +18,7 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, Row, params};
 
 use crate::SqliteStore;
-use crate::rows::{
-    ENVELOPE_COLUMNS, Violation, col, corrupt, db, envelope_from_row, parse, violation,
-};
+use crate::rows::{ENVELOPE_COLUMNS, col, corrupt, db, duplicate_or, envelope_from_row, parse};
 use crate::store::{commit, envelope_seq, insert_envelope_in, read, refs_indexed, write};
 
 /// Deliveries with their envelope's and receipt's ids, in the column
@@ -92,13 +90,10 @@ fn insert_receipt_row(
         "INSERT INTO receipts (envelope_seq, party, receipt_seq) VALUES (?1, ?2, ?3)",
     )
     .and_then(|mut stmt| stmt.execute(params![seq, party.as_str(), receipt_seq]))
-    .map_err(|e| match violation(&e) {
-        Some(Violation::Unique) => StoreError::new(
-            StoreErrorKind::Duplicate,
-            format!("{party} has a receipt for {envelope} already"),
-        ),
-        _ => db("cannot store the receipt")(e),
-    })?;
+    .map_err(duplicate_or(
+        || format!("{party} has a receipt for {envelope} already"),
+        "cannot store the receipt",
+    ))?;
     Ok(())
 }
 

@@ -22,6 +22,18 @@ pub(crate) fn db(context: &str) -> impl FnOnce(rusqlite::Error) -> StoreError + 
     move |e| StoreError::backend(format!("{context}: {e}"))
 }
 
+/// A failed insert: `Duplicate` with `message` if it broke a primary key
+/// or UNIQUE index, else as [`db`] with `context`.
+pub(crate) fn duplicate_or<'a>(
+    message: impl FnOnce() -> String + 'a,
+    context: &'a str,
+) -> impl FnOnce(rusqlite::Error) -> StoreError + 'a {
+    move |e| match violation(&e) {
+        Some(Violation::Unique) => StoreError::new(StoreErrorKind::Duplicate, message()),
+        _ => db(context)(e),
+    }
+}
+
 /// Which constraint a failed statement broke, if that is why it failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Violation {

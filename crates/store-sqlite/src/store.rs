@@ -16,8 +16,8 @@ use crate::SqliteStore;
 use crate::cursor::Cursor;
 use crate::rows::{
     ENVELOPE_COLUMNS, NOTIFICATION_COLUMNS, PARTY_COLUMNS, TOKEN_USER_SELECT, USER_COLUMNS,
-    Violation, category_class, db, envelope_from_row, instant, notification_from_row, parse,
-    party_from_row, tlp_rank, token_user_from_row, user_from_row, violation,
+    Violation, category_class, db, duplicate_or, envelope_from_row, instant, notification_from_row,
+    parse, party_from_row, tlp_rank, token_user_from_row, user_from_row, violation,
 };
 
 /// The largest page `list_notifications` returns.
@@ -155,13 +155,10 @@ pub(crate) fn insert_envelope_in(tx: &Connection, new: &NewEnvelope) -> Result<i
             json,
         ])
     })
-    .map_err(|err| match violation(&err) {
-        Some(Violation::Unique) => StoreError::new(
-            StoreErrorKind::Duplicate,
-            format!("envelope {id} is stored already"),
-        ),
-        _ => db("cannot store the envelope")(err),
-    })?;
+    .map_err(duplicate_or(
+        || format!("envelope {id} is stored already"),
+        "cannot store the envelope",
+    ))?;
     let seq = tx.last_insert_rowid();
     {
         // The deliveries_queue trigger queues the outbox rows from these.
@@ -414,13 +411,10 @@ fn put_party(conn: &mut Connection, stored: &StoredParty, replace: bool) -> Resu
             stored.updated.to_string()
         ],
     )
-    .map_err(|e| match violation(&e) {
-        Some(Violation::Unique) => StoreError::new(
-            StoreErrorKind::Duplicate,
-            format!("party {id} exists already"),
-        ),
-        _ => db("cannot store the party")(e),
-    })?;
+    .map_err(duplicate_or(
+        || format!("party {id} exists already"),
+        "cannot store the party",
+    ))?;
     commit(tx)
 }
 
@@ -437,13 +431,10 @@ fn create_user(conn: &mut Connection, user: &NewUser) -> Result<User> {
             user.created.to_string()
         ],
     )
-    .map_err(|e| match violation(&e) {
-        Some(Violation::Unique) => StoreError::new(
-            StoreErrorKind::Duplicate,
-            format!("user {:?} exists already", user.username),
-        ),
-        _ => db("cannot store the user")(e),
-    })?;
+    .map_err(duplicate_or(
+        || format!("user {:?} exists already", user.username),
+        "cannot store the user",
+    ))?;
     let id = tx.last_insert_rowid();
     commit(tx)?;
     Ok(User {
