@@ -13,7 +13,8 @@ use clap::Parser;
 /// workers and frees on the SQLite writer thread, which glibc's arenas
 /// handle badly (a sixth of each node's CPU under federation load; 7%
 /// less CPU per notification end to end with jemalloc, where mimalloc
-/// gave 3%: docs/architecture.md).
+/// gave 3%: docs/architecture.md). Unprefixed (a workspace feature), it
+/// is the C code's `malloc` too, SQLite's included.
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 

@@ -56,6 +56,24 @@ async fn reopening_keeps_data_and_does_not_migrate_again() {
     assert_eq!(schema(&raw), tables);
 }
 
+/// The bundled SQLite is built without memory statistics
+/// (`.cargo/config.toml`): with them every SQLite allocation takes a global
+/// mutex, several percent of a node's CPU under load.
+#[test]
+fn sqlite_is_built_without_memory_statistics() {
+    let conn = rusqlite::Connection::open_in_memory().unwrap();
+    let mut stmt = conn.prepare("PRAGMA compile_options").unwrap();
+    let options: Vec<String> = stmt
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(
+        options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"),
+        "{options:?}"
+    );
+}
+
 #[test]
 fn a_database_from_a_newer_countersign_is_refused() {
     let dir = tempfile::tempdir().unwrap();
