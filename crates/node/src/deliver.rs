@@ -130,6 +130,77 @@ const DELIVERY_LINGER: Duration = Duration::from_millis(10);
 /// takes up to 256).
 pub const INBOX_BATCH: usize = 64;
 
+/// Delivery rounds the worker runs at once: one whose peers are working
+/// on it while this node checks and records the receipts of the other.
+const ROUNDS_IN_FLIGHT: usize = 2;
+
+/// Tells the delivery worker how many deliveries a round attempts, once
+/// every peer of the round has answered: the round holds one clone and
+/// each request one more, and the last dropped sends the count.
+struct Answered {
+    count: std::sync::atomic::AtomicUsize,
+    tell: std::sync::Mutex<Option<tokio::sync::oneshot::Sender<usize>>>,
+}
+
+impl Answered {
+    fn new() -> (Arc<Self>, tokio::sync::oneshot::Receiver<usize>) {
+        let (tell, told) = tokio::sync::oneshot::channel();
+        let answered = Answered {
+            count: Default::default(),
+            tell: std::sync::Mutex::new(Some(tell)),
+        };
+        (Arc::new(answered), told)
+    }
+
+    /// For a round nobody waits on.
+    fn none() -> Arc<Self> {
+        Answered::new().0
+    }
+
+    fn set_count(&self, count: usize) {
+        self.count
+            .store(count, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+impl Drop for Answered {
+    fn drop(&mut self) {
+        let tell = self
+            .tell
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(tell) = tell {
+            // The worker may have stopped waiting; nothing to tell then.
+            let _ = tell.send(*self.count.get_mut());
+        }
+    }
+}
+
+/// A round's due deliveries, marked in flight until dropped.
+struct Claim {
+    node: Node,
+    due: Vec<Delivery>,
+    keys: Vec<(EnvelopeId, PartyId)>,
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        let mut in_flight = lock_in_flight(&self.node.inner.in_flight);
+        for key in &self.keys {
+            in_flight.remove(key);
+        }
+    }
+}
+
+/// The in-flight set, recovered if a panic poisoned it (a set of keys
+/// cannot be left half-updated by one insert or remove).
+fn lock_in_flight(
+    set: &std::sync::Mutex<std::collections::HashSet<(EnvelopeId, PartyId)>>,
+) -> std::sync::MutexGuard<'_, std::collections::HashSet<(EnvelopeId, PartyId)>> {
+    set.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 pub(crate) fn now_us() -> i64 {
     chrono::Utc::now().timestamp_micros()
 }
@@ -254,10 +325,17 @@ impl Node {
     /// ([`Transport::deliver_batch`]); every receipt is still verified and
     /// recorded on its own.
     pub async fn deliver_due(&self) -> Result<usize> {
-        let due = self
-            .federation_store()?
-            .deliveries_due(now_us(), BATCH)
-            .await?;
+        self.deliver_round(Answered::none()).await
+    }
+
+    /// One round of [`Node::deliver_due`]. `answered` is told the round's
+    /// size once every peer of the round has answered (only the receipts'
+    /// checks and records are left), which is when the worker starts the
+    /// next round.
+    async fn deliver_round(&self, answered: Arc<Answered>) -> Result<usize> {
+        let mut claim = self.claim_due().await?;
+        answered.set_count(claim.keys.len());
+        let due = std::mem::take(&mut claim.due);
         let count = due.len();
         // One read for the round's envelopes and one per recipient, not
         // two per delivery.
@@ -308,11 +386,13 @@ impl Node {
                 }
                 Ok(Prepared::Remote(r)) => {
                     let node = self.clone();
+                    let answered = Arc::clone(&answered);
                     tasks.spawn(async move {
                         let transport = r.transport.clone();
                         let answer = transport
                             .deliver(&r.endpoint, &r.envelope, &r.attachments)
                             .await;
+                        drop(answered);
                         node.finish(d, r, answer).await
                     });
                 }
@@ -333,9 +413,11 @@ impl Node {
                     items.by_ref().take(INBOX_BATCH).collect();
                 let node = self.clone();
                 let endpoint = endpoint.clone();
-                tasks.spawn(async move { node.deliver_chunk(&endpoint, chunk).await });
+                let answered = Arc::clone(&answered);
+                tasks.spawn(async move { node.deliver_chunk(&endpoint, chunk, answered).await });
             }
         }
+        drop(answered);
         while let Some(done) = tasks.join_next().await {
             if let Ok(Err(e)) = done {
                 tracing::warn!("delivery attempt could not be recorded: {e}");
@@ -350,7 +432,30 @@ impl Node {
                 tracing::warn!("cannot log this round's receipts yet (the next sweep will): {e}");
             }
         }
+        drop(claim);
         Ok(count)
+    }
+
+    /// The due deliveries no other round of this process is attempting,
+    /// at most [`BATCH`], claimed until the returned guard is dropped.
+    async fn claim_due(&self) -> Result<Claim> {
+        let held = lock_in_flight(&self.inner.in_flight).len();
+        let limit = BATCH.saturating_add(u32::try_from(held).unwrap_or(u32::MAX));
+        let mut due = self
+            .federation_store()?
+            .deliveries_due(now_us(), limit)
+            .await?;
+        let mut in_flight = lock_in_flight(&self.inner.in_flight);
+        due.retain(|d| !in_flight.contains(&(d.envelope, d.party.clone())));
+        due.truncate(BATCH as usize);
+        let keys: Vec<(EnvelopeId, PartyId)> =
+            due.iter().map(|d| (d.envelope, d.party.clone())).collect();
+        in_flight.extend(keys.iter().cloned());
+        Ok(Claim {
+            node: self.clone(),
+            due,
+            keys,
+        })
     }
 
     /// Posts one batch and finishes each of its deliveries concurrently.
@@ -358,6 +463,7 @@ impl Node {
         &self,
         endpoint: &str,
         chunk: Vec<(Delivery, Box<Remote>)>,
+        answered: Arc<Answered>,
     ) -> Result<()> {
         let Some(transport) = chunk.first().map(|(_, r)| r.transport.clone()) else {
             return Ok(());
@@ -376,6 +482,7 @@ impl Node {
             }
             Err(e) => vec![Err(e); chunk.len()],
         };
+        drop(answered);
         let mut tasks = tokio::task::JoinSet::new();
         for ((d, r), answer) in chunk.into_iter().zip(answers) {
             let node = self.clone();
@@ -391,21 +498,28 @@ impl Node {
     }
 
     /// Runs [`Node::deliver_due`] until the node is dropped: at once when
-    /// woken, else every `idle` interval.
+    /// woken, else every `idle` interval. A round starts as soon as every
+    /// peer has answered the one before, while that one still checks and
+    /// records its receipts, so the peers work on the next round while
+    /// this node works on the last (at most [`ROUNDS_IN_FLIGHT`] at once).
     pub fn start_delivery_worker(&self) -> tokio::task::JoinHandle<()> {
         let weak = Arc::downgrade(&self.inner);
         tokio::spawn(async move {
+            let mut rounds = tokio::task::JoinSet::new();
             loop {
+                while rounds.len() >= ROUNDS_IN_FLIGHT {
+                    rounds.join_next().await;
+                }
                 let Some(inner) = weak.upgrade() else { return };
                 let node = Node { inner };
-                let attempted = match node.deliver_due().await {
-                    Ok(n) => n,
-                    Err(e) => {
+                let (answered, attempted) = Answered::new();
+                let round = node.clone();
+                rounds.spawn(async move {
+                    if let Err(e) = round.deliver_round(answered).await {
                         tracing::error!("delivery worker: {e}");
-                        0
                     }
-                };
-                if attempted == 0 {
+                });
+                if attempted.await.unwrap_or(0) == 0 {
                     let wake = Arc::clone(&node.inner);
                     drop(node);
                     let woken = tokio::time::timeout(

@@ -36,7 +36,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 
 use countersign_core::access::Role;
-use countersign_core::ids::PartyId;
+use countersign_core::ids::{EnvelopeId, PartyId};
 use countersign_core::party::{Party, PartyKey, PartyKind};
 use countersign_core::time::Timestamp;
 use countersign_store::{BlobStore, Store, StoredParty};
@@ -71,6 +71,10 @@ struct Inner {
     transport: RwLock<Option<Arc<dyn deliver::Transport>>>,
     /// Wakes the delivery worker when something is queued.
     deliver_wake: tokio::sync::Notify,
+    /// Deliveries (envelope, recipient) a round of this process is
+    /// attempting, so that a round started while another is still
+    /// recording its receipts does not attempt them again (deliver.rs).
+    in_flight: std::sync::Mutex<std::collections::HashSet<(EnvelopeId, PartyId)>>,
     /// Peers' checkpoints (origin, size, root) already found consistent
     /// with this node's view of their logs, so the many receipts that share
     /// a checkpoint are checked once.
@@ -233,6 +237,7 @@ impl Node {
                 witness,
                 transport: RwLock::new(None),
                 deliver_wake: tokio::sync::Notify::new(),
+                in_flight: Default::default(),
                 seen_checkpoints: Default::default(),
                 observing: Default::default(),
                 failed_checkpoints: Default::default(),

@@ -582,6 +582,13 @@ trait Tap: Send + Sync + 'static {
     fn tile(&self) -> Option<countersign_node::deliver::TransportError> {
         None
     }
+    /// Called before each batch is posted: a gate to pass first.
+    fn batch(
+        &self,
+        _envelopes: &[SignedEnvelope],
+    ) -> Option<std::sync::Arc<tokio::sync::Semaphore>> {
+        None
+    }
 }
 
 /// A transport through the receiver's router (`inner`), altered by `tap`.
@@ -608,6 +615,9 @@ impl<T: Tap> countersign_node::deliver::Transport for Tapped<T> {
         Vec<Result<Vec<SignedEnvelope>, countersign_node::deliver::TransportError>>,
         countersign_node::deliver::TransportError,
     > {
+        if let Some(gate) = self.tap.batch(envelopes) {
+            let _pass = gate.acquire().await;
+        }
         self.inner.deliver_batch(endpoint, envelopes).await
     }
     async fn ping(
@@ -1297,4 +1307,96 @@ async fn each_new_peer_checkpoint_is_checked_once_per_round() {
             "{id}"
         );
     }
+}
+
+/// Holds every batch at a gate until it opens, and records which
+/// envelopes were posted.
+struct GatedBatches {
+    gate: std::sync::Arc<tokio::sync::Semaphore>,
+    posted: std::sync::Mutex<Vec<EnvelopeId>>,
+}
+
+impl Tap for GatedBatches {
+    fn batch(
+        &self,
+        envelopes: &[SignedEnvelope],
+    ) -> Option<std::sync::Arc<tokio::sync::Semaphore>> {
+        let mut posted = self.posted.lock().unwrap();
+        posted.extend(envelopes.iter().map(|e| e.id()));
+        Some(self.gate.clone())
+    }
+}
+
+/// The delivery worker starts a round while the one before still checks
+/// and records its receipts: a round started while another is attempting
+/// deliveries leaves those alone instead of posting them a second time,
+/// and takes them up once that round has recorded its outcome.
+#[tokio::test]
+async fn a_round_leaves_alone_the_deliveries_another_round_is_attempting() {
+    let p = pair().await;
+    set_endpoint(&p).await;
+    let router = countersign_web::client::RouterTransport::default();
+    router.add(ENDPOINT, p.receiver.app.clone());
+    let transport = std::sync::Arc::new(Tapped {
+        inner: router,
+        tap: GatedBatches {
+            gate: std::sync::Arc::new(tokio::sync::Semaphore::new(0)),
+            posted: Default::default(),
+        },
+    });
+    p.sender.node.set_transport(transport.clone());
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        ids.push(filed_plain(&p, &format!("Held {i}")).await.1);
+    }
+    let first = tokio::spawn({
+        let node = p.sender.node.clone();
+        async move { node.deliver_due().await.unwrap() }
+    });
+    while transport.tap.posted.lock().unwrap().len() < ids.len() {
+        tokio::task::yield_now().await;
+    }
+    // The first round waits at the gate with all three. (Were they taken
+    // again, this round would wait at the closed gate too.)
+    let second = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        p.sender.node.deliver_due(),
+    )
+    .await
+    .expect("the second round posted deliveries the first one holds");
+    assert_eq!(second.unwrap(), 0);
+    let late = filed_plain(&p, "Filed meanwhile").await.1;
+    // Opens the gate: each batch gives its permit back once through. The
+    // first round holds its three until it has recorded them all, however
+    // far it gets while this one runs.
+    transport.tap.gate.add_permits(1);
+    assert_eq!(
+        p.sender.node.deliver_due().await.unwrap(),
+        1,
+        "only the new one"
+    );
+    assert_eq!(first.await.unwrap(), ids.len());
+    ids.push(late);
+    let mut posted: Vec<String> = transport
+        .tap
+        .posted
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|e| e.to_string())
+        .collect();
+    posted.sort();
+    let mut expected = ids.clone();
+    expected.sort();
+    assert_eq!(posted, expected, "each envelope posted once");
+    for id in &ids {
+        assert_eq!(
+            states(&p.sender, id).await,
+            [(B.to_owned(), "delivered".to_owned())],
+            "{id}"
+        );
+    }
+    // Nothing is held in flight any more: a failed attempt is retried by
+    // a later round (here none is due).
+    assert_eq!(p.sender.node.deliver_due().await.unwrap(), 0);
 }
