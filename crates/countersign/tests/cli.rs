@@ -17,4 +17,5 @@ mod cli {
     pub mod stix;
     pub mod story;
     pub mod tidy;
+    pub mod tls;
 }

@@ -32,6 +32,7 @@ pub mod error;
 pub mod openapi;
 pub mod report;
 pub mod taxii;
+pub mod tls;
 pub mod ui;
 pub mod wire;
 

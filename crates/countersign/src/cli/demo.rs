@@ -105,9 +105,9 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             temp.path().to_path_buf()
         }
     };
-    let mut listeners = vec![super::serve::bind(&args.listen).await?];
+    let mut listeners = vec![super::serve::bind(&args.listen, false).await?];
     for _ in 1..NODES.len() {
-        listeners.push(super::serve::bind("127.0.0.1:0").await?);
+        listeners.push(super::serve::bind("127.0.0.1:0", false).await?);
     }
     let (nodes, logins) = seed(&root, listeners).await?;
     println!("countersign demo: data in {}", root.display());
