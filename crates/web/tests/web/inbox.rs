@@ -647,6 +647,17 @@ impl<T: Tap> countersign_node::deliver::Transport for Tapped<T> {
     }
 }
 
+/// Connects the sender to the receiver's router at [`ENDPOINT`] (named in
+/// B's entry), through `tap`.
+async fn tapped<T: Tap>(p: &Pair, tap: T) -> std::sync::Arc<Tapped<T>> {
+    set_endpoint(p).await;
+    let inner = countersign_web::client::RouterTransport::default();
+    inner.add(ENDPOINT, p.receiver.app.clone());
+    let transport = std::sync::Arc::new(Tapped { inner, tap });
+    p.sender.node.set_transport(transport.clone());
+    transport
+}
+
 /// Pings through the receiver's router and then replaces or alters the
 /// pong it got (a man in the middle, or a lying peer).
 struct PongForger {
@@ -708,17 +719,14 @@ impl Tap for PongForger {
 #[tokio::test]
 async fn only_a_verified_pong_counts_as_a_successful_ping() {
     let p = pair().await;
-    set_endpoint(&p).await;
-    let inner = countersign_web::client::RouterTransport::default();
-    inner.add(ENDPOINT, p.receiver.app.clone());
-    let forger = std::sync::Arc::new(Tapped {
-        inner,
-        tap: PongForger {
+    let forger = tapped(
+        &p,
+        PongForger {
             receiver: p.receiver.node.clone(),
             mode: std::sync::Mutex::new(Forge::Honest),
         },
-    });
-    p.sender.node.set_transport(forger.clone());
+    )
+    .await;
     let b = PartyId::parse(B).unwrap();
     let before = (footprint(&p.sender).await, footprint(&p.receiver).await);
 
@@ -1248,14 +1256,7 @@ impl Tap for CountingTiles {
 async fn each_new_peer_checkpoint_is_checked_once_per_round() {
     use std::sync::atomic::Ordering;
     let p = pair().await;
-    set_endpoint(&p).await;
-    let router = countersign_web::client::RouterTransport::default();
-    router.add(ENDPOINT, p.receiver.app.clone());
-    let transport = std::sync::Arc::new(Tapped {
-        inner: router,
-        tap: CountingTiles::default(),
-    });
-    p.sender.node.set_transport(transport.clone());
+    let transport = tapped(&p, CountingTiles::default()).await;
     // A first checkpoint of the receiver's log, taken on trust.
     filed_plain(&p, "First").await;
     assert_eq!(p.sender.node.deliver_due().await.unwrap(), 1);
@@ -1334,17 +1335,14 @@ impl Tap for GatedBatches {
 #[tokio::test]
 async fn a_round_leaves_alone_the_deliveries_another_round_is_attempting() {
     let p = pair().await;
-    set_endpoint(&p).await;
-    let router = countersign_web::client::RouterTransport::default();
-    router.add(ENDPOINT, p.receiver.app.clone());
-    let transport = std::sync::Arc::new(Tapped {
-        inner: router,
-        tap: GatedBatches {
+    let transport = tapped(
+        &p,
+        GatedBatches {
             gate: std::sync::Arc::new(tokio::sync::Semaphore::new(0)),
             posted: Default::default(),
         },
-    });
-    p.sender.node.set_transport(transport.clone());
+    )
+    .await;
     let mut ids = Vec::new();
     for i in 0..3 {
         ids.push(filed_plain(&p, &format!("Held {i}")).await.1);
