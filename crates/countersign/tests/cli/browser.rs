@@ -77,25 +77,7 @@ fn site(tmp: &Path, party: &'static str) -> Site {
     ])
     .ok();
     let user = format!("analyst@{party}");
-    let out = run(&[
-        "user",
-        "add",
-        "--data",
-        &dir,
-        "--username",
-        &user,
-        "--party",
-        party,
-        "--role",
-        "analyst",
-    ])
-    .ok();
-    let password = out
-        .stdout
-        .trim()
-        .rsplit_once("password: ")
-        .map(|(_, p)| p.to_owned())
-        .unwrap_or_else(|| panic!("no password in {:?}", out.stdout));
+    let password = add_user(&dir, &user, party, "analyst");
     Site {
         dir,
         party,

@@ -163,10 +163,17 @@ impl Drop for Server {
 /// Starts `serve` for `dir` on `listen`; returns once it prints its
 /// address, with that address (`http://127.0.0.1:PORT`).
 pub fn serve(dir: &str, listen: &str) -> (Server, String) {
+    serve_with(dir, listen, &[])
+}
+
+/// [`serve`] with more arguments (`--tls-cert …`); the address then is
+/// what the server prints (`https://…` over TLS).
+pub fn serve_with(dir: &str, listen: &str, extra: &[&str]) -> (Server, String) {
     use std::io::{BufRead, BufReader};
     use std::process::Stdio;
     let mut child = Command::new(bin())
         .args(["serve", "--data", dir, "--listen", listen])
+        .args(extra)
         .env_remove("COUNTERSIGN_DATA")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -191,4 +198,27 @@ pub fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// Adds a user of `party` with `role`; returns the password it was given
+/// (printed once).
+pub fn add_user(dir: &str, username: &str, party: &str, role: &str) -> String {
+    let out = run(&[
+        "user",
+        "add",
+        "--data",
+        dir,
+        "--username",
+        username,
+        "--party",
+        party,
+        "--role",
+        role,
+    ])
+    .ok();
+    out.stdout
+        .trim()
+        .rsplit_once("password: ")
+        .map(|(_, p)| p.to_owned())
+        .unwrap_or_else(|| panic!("no password in {:?}", out.stdout))
 }

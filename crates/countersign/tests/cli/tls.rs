@@ -3,9 +3,8 @@
 //! material refused before anything starts.
 
 use super::harness::*;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 
 const INVALID: i32 = 3;
 const USAGE: i32 = 2;
@@ -18,28 +17,15 @@ fn material(name: &str) -> String {
         .to_string()
 }
 
-/// Starts `serve` over TLS; returns once it prints its address.
+/// Starts `serve` over TLS with the test material; returns once it
+/// prints its address.
 fn serve_tls(dir: &str) -> (Server, String) {
-    let mut child = Command::new(bin())
-        .args(["serve", "--data", dir, "--listen", "127.0.0.1:0"])
-        .args(["--tls-cert", &material("cert.pem")])
-        .args(["--tls-key", &material("key.pem")])
-        .env_remove("COUNTERSIGN_DATA")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("countersign listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .trim_end_matches('/')
-        .to_owned();
-    (Server(child), url)
+    let (cert, key) = (material("cert.pem"), material("key.pem"));
+    serve_with(
+        dir,
+        "127.0.0.1:0",
+        &["--tls-cert", &cert, "--tls-key", &key],
+    )
 }
 
 fn trusting_client() -> reqwest::Client {
@@ -54,24 +40,7 @@ fn trusting_client() -> reqwest::Client {
 fn serve_over_tls_answers_https_with_a_secure_session_cookie() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = init(tmp.path(), "cert-tls");
-    let out = run(&[
-        "user",
-        "add",
-        "--data",
-        &dir,
-        "--username",
-        "analyst@cert-tls",
-        "--party",
-        "cert-tls",
-    ])
-    .ok();
-    let password = out
-        .stdout
-        .trim()
-        .rsplit_once("password: ")
-        .unwrap()
-        .1
-        .to_owned();
+    let password = add_user(&dir, "analyst@cert-tls", "cert-tls", "analyst");
     let (_server, url) = serve_tls(&dir);
     assert!(url.starts_with("https://127.0.0.1:"), "{url}");
 
