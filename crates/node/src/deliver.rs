@@ -135,52 +135,25 @@ pub const INBOX_BATCH: usize = 64;
 const ROUNDS_IN_FLIGHT: usize = 2;
 
 /// Tells the delivery worker how many deliveries a round attempts, once
-/// every peer of the round has answered: the round holds one clone and
-/// each request one more, and the last dropped sends the count.
+/// every peer of the round has answered: the round holds one `Arc` of it
+/// and each request one more, and the last dropped sends the count.
 struct Answered {
-    count: std::sync::atomic::AtomicUsize,
-    tell: std::sync::Mutex<Option<tokio::sync::oneshot::Sender<usize>>>,
-}
-
-impl Answered {
-    fn new() -> (Arc<Self>, tokio::sync::oneshot::Receiver<usize>) {
-        let (tell, told) = tokio::sync::oneshot::channel();
-        let answered = Answered {
-            count: Default::default(),
-            tell: std::sync::Mutex::new(Some(tell)),
-        };
-        (Arc::new(answered), told)
-    }
-
-    /// For a round nobody waits on.
-    fn none() -> Arc<Self> {
-        Answered::new().0
-    }
-
-    fn set_count(&self, count: usize) {
-        self.count
-            .store(count, std::sync::atomic::Ordering::Relaxed);
-    }
+    count: usize,
+    tell: Option<tokio::sync::oneshot::Sender<usize>>,
 }
 
 impl Drop for Answered {
     fn drop(&mut self) {
-        let tell = self
-            .tell
-            .get_mut()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
-        if let Some(tell) = tell {
+        if let Some(tell) = self.tell.take() {
             // The worker may have stopped waiting; nothing to tell then.
-            let _ = tell.send(*self.count.get_mut());
+            let _ = tell.send(self.count);
         }
     }
 }
 
-/// A round's due deliveries, marked in flight until dropped.
+/// The deliveries a round claimed, marked in flight until dropped.
 struct Claim {
     node: Node,
-    due: Vec<Delivery>,
     keys: Vec<(EnvelopeId, PartyId)>,
 }
 
@@ -325,18 +298,20 @@ impl Node {
     /// ([`Transport::deliver_batch`]); every receipt is still verified and
     /// recorded on its own.
     pub async fn deliver_due(&self) -> Result<usize> {
-        self.deliver_round(Answered::none()).await
+        self.deliver_round(None).await
     }
 
-    /// One round of [`Node::deliver_due`]. `answered` is told the round's
-    /// size once every peer of the round has answered (only the receipts'
-    /// checks and records are left), which is when the worker starts the
-    /// next round.
-    async fn deliver_round(&self, answered: Arc<Answered>) -> Result<usize> {
-        let mut claim = self.claim_due().await?;
-        answered.set_count(claim.keys.len());
-        let due = std::mem::take(&mut claim.due);
+    /// One round of [`Node::deliver_due`]. `tell` is told the round's size
+    /// once every peer of the round has answered (only the receipts' checks
+    /// and records are left), which is when the worker starts the next
+    /// round; dropped unsent if the round fails before.
+    async fn deliver_round(
+        &self,
+        tell: Option<tokio::sync::oneshot::Sender<usize>>,
+    ) -> Result<usize> {
+        let (due, claim) = self.claim_due().await?;
         let count = due.len();
+        let answered = Arc::new(Answered { count, tell });
         // One read for the round's envelopes and one per recipient, not
         // two per delivery.
         let ids: Vec<EnvelopeId> = due
@@ -438,7 +413,7 @@ impl Node {
 
     /// The due deliveries no other round of this process is attempting,
     /// at most [`BATCH`], claimed until the returned guard is dropped.
-    async fn claim_due(&self) -> Result<Claim> {
+    async fn claim_due(&self) -> Result<(Vec<Delivery>, Claim)> {
         let held = lock_in_flight(&self.inner.in_flight).len();
         let limit = BATCH.saturating_add(u32::try_from(held).unwrap_or(u32::MAX));
         let mut due = self
@@ -451,11 +426,11 @@ impl Node {
         let keys: Vec<(EnvelopeId, PartyId)> =
             due.iter().map(|d| (d.envelope, d.party.clone())).collect();
         in_flight.extend(keys.iter().cloned());
-        Ok(Claim {
+        let claim = Claim {
             node: self.clone(),
-            due,
             keys,
-        })
+        };
+        Ok((due, claim))
     }
 
     /// Posts one batch and finishes each of its deliveries concurrently.
@@ -512,10 +487,10 @@ impl Node {
                 }
                 let Some(inner) = weak.upgrade() else { return };
                 let node = Node { inner };
-                let (answered, attempted) = Answered::new();
+                let (tell, attempted) = tokio::sync::oneshot::channel();
                 let round = node.clone();
                 rounds.spawn(async move {
-                    if let Err(e) = round.deliver_round(answered).await {
+                    if let Err(e) = round.deliver_round(Some(tell)).await {
                         tracing::error!("delivery worker: {e}");
                     }
                 });
