@@ -70,22 +70,15 @@ impl TlsListener {
     /// Accepts on `tcp` and handshakes with `config`. Connections whose
     /// handshake fails or times out are dropped (logged at debug level:
     /// port scanners and plain-HTTP clients would fill the log otherwise).
-    pub fn new(tcp: TcpListener, config: Arc<ServerConfig>) -> std::io::Result<Self> {
+    pub fn new(mut tcp: TcpListener, config: Arc<ServerConfig>) -> std::io::Result<Self> {
         let local = tcp.local_addr()?;
         let acceptor = TlsAcceptor::from(config);
         let (ready_tx, ready) = tokio::sync::mpsc::channel(ACCEPT_QUEUE);
         tokio::spawn(async move {
             loop {
-                let (stream, peer) = match tcp.accept().await {
-                    Ok(accepted) => accepted,
-                    Err(e) => {
-                        // Out of file descriptors and the like: wait, as
-                        // axum's own listener does, instead of spinning.
-                        tracing::warn!(error = %e, "cannot accept a connection");
-                        tokio::time::sleep(Duration::from_millis(100)).await;
-                        continue;
-                    }
-                };
+                // axum's own accept, which waits out errors such as running
+                // out of file descriptors instead of spinning.
+                let (stream, peer) = axum::serve::Listener::accept(&mut tcp).await;
                 if ready_tx.is_closed() {
                     return;
                 }
