@@ -19,7 +19,7 @@ use rusqlite::{Connection, Row, params};
 
 use crate::SqliteStore;
 use crate::rows::{ENVELOPE_COLUMNS, col, corrupt, db, duplicate_or, envelope_from_row, parse};
-use crate::store::{commit, envelope_seq, insert_envelope_in, read, refs_indexed, write};
+use crate::store::{commit, envelope_seq, id_key, insert_envelope_in, read, refs_indexed, write};
 
 /// Deliveries with their envelope's and receipt's ids, in the column
 /// order [`delivery_from_row`] reads; alias `d` is the delivery.
@@ -121,7 +121,10 @@ impl FederationStore for SqliteStore {
             let mut sql = format!("{DELIVERY_SELECT} WHERE 1 = 1");
             let mut args = Vec::new();
             if let Some(e) = filter.envelope {
-                sql.push_str(" AND d.envelope_seq = (SELECT seq FROM envelopes WHERE id = ?)");
+                sql.push_str(
+                    " AND d.envelope_seq = (SELECT seq FROM envelopes WHERE id_key = ? AND id = ?)",
+                );
+                args.push(Value::Integer(id_key(&e)));
                 args.push(Value::Text(e.to_string()));
             }
             if let Some(s) = filter.state {
@@ -152,13 +155,14 @@ impl FederationStore for SqliteStore {
         give_up: bool,
         now_us: i64,
     ) -> Result<()> {
+        let key = id_key(envelope);
         let (envelope, party, error) = (envelope.to_string(), party.to_string(), error.to_owned());
         self.writer
             .write(move |tx| {
                 tx.prepare_cached(
                     "UPDATE deliveries SET attempts = attempts + 1, last_error = ?3, \
                      next_attempt_us = ?4, state = ?5, updated_us = ?6 \
-                     WHERE envelope_seq = (SELECT seq FROM envelopes WHERE id = ?1) \
+                     WHERE envelope_seq = (SELECT seq FROM envelopes WHERE id_key = ?7 AND id = ?1) \
                      AND party = ?2 AND state = 'queued'",
                 )
                 .and_then(|mut stmt| {
@@ -168,7 +172,8 @@ impl FederationStore for SqliteStore {
                         error,
                         next_attempt_us,
                         if give_up { "failed" } else { "queued" },
-                        now_us
+                        now_us,
+                        key
                     ])
                 })
                 .map_err(db("cannot record the delivery attempt"))?;
@@ -228,17 +233,18 @@ impl FederationStore for SqliteStore {
     }
 
     async fn receipts(&self, envelope: &EnvelopeId) -> Result<Vec<(PartyId, EnvelopeId)>> {
-        let envelope = envelope.to_string();
+        let (key, envelope) = (id_key(envelope), envelope.to_string());
         self.call_read(move |c| {
             let mut stmt = c
                 .prepare_cached(
                     "SELECT c.party, r.id FROM receipts c JOIN envelopes r ON r.seq = c.receipt_seq \
-                     WHERE c.envelope_seq = (SELECT seq FROM envelopes WHERE id = ?1) \
+                     WHERE c.envelope_seq = \
+                     (SELECT seq FROM envelopes WHERE id_key = ?1 AND id = ?2) \
                      ORDER BY c.party",
                 )
                 .map_err(db("cannot read receipts"))?;
             let rows = stmt
-                .query_map([envelope], |row| {
+                .query_map(params![key, envelope], |row| {
                     Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
                 })
                 .map_err(db("cannot read receipts"))?
@@ -431,18 +437,20 @@ impl FederationStore for SqliteStore {
     }
 
     async fn envelopes(&self, ids: &[EnvelopeId]) -> Result<Vec<StoredEnvelope>> {
-        let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+        let ids: Vec<(i64, String)> = ids.iter().map(|id| (id_key(id), id.to_string())).collect();
         self.call_read(move |c| {
             let tx = read(c)?;
             let mut out = Vec::with_capacity(ids.len());
             {
                 let mut stmt = tx
                     .prepare_cached(&format!(
-                        "SELECT {ENVELOPE_COLUMNS} FROM envelopes WHERE id = ?1"
+                        "SELECT {ENVELOPE_COLUMNS} FROM envelopes WHERE id_key = ?1 AND id = ?2"
                     ))
                     .map_err(db("cannot read envelopes"))?;
-                for id in &ids {
-                    let mut rows = stmt.query([id]).map_err(db("cannot read envelopes"))?;
+                for (key, id) in &ids {
+                    let mut rows = stmt
+                        .query(params![key, id])
+                        .map_err(db("cannot read envelopes"))?;
                     if let Some(row) = rows.next().map_err(db("cannot read envelopes"))? {
                         out.push(envelope_from_row(row)?);
                     }

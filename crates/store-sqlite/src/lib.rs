@@ -169,9 +169,9 @@ impl SqliteStore {
         }
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(|e| fail("set synchronous=FULL", e))?;
+        migrate::migrate(&mut conn, &location)?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(|e| fail("enable foreign keys", e))?;
-        migrate::migrate(&mut conn, &location)?;
         let conn = Arc::new(Mutex::new(conn));
         Ok(SqliteStore {
             writer: group::GroupWriter::start(Arc::clone(&conn))?,

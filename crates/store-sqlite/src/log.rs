@@ -22,7 +22,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use crate::SqliteStore;
 use crate::rows::{Violation, corrupt, db, parse, violation};
-use crate::store::{commit, read, write};
+use crate::store::{commit, id_key, read, write};
 
 fn bad_request(message: impl Into<String>) -> StoreError {
     StoreError::new(StoreErrorKind::BadRequest, message)
@@ -156,7 +156,8 @@ fn log_commit(conn: &mut Connection, batch: &LogBatch) -> Result<()> {
         let mut leaf = tx
             .prepare_cached(
                 "INSERT INTO envelope_leaves (log_index, envelope_seq) \
-                 SELECT ?2, seq FROM envelopes WHERE id = ?1 RETURNING envelope_seq",
+                 SELECT ?2, seq FROM envelopes WHERE id_key = ?3 AND id = ?1 \
+                 RETURNING envelope_seq",
             )
             .map_err(db("cannot record log indexes"))?;
         let mut dequeue = tx
@@ -168,7 +169,7 @@ fn log_commit(conn: &mut Connection, batch: &LogBatch) -> Result<()> {
         for (id, i) in &batch.envelopes {
             let index = int(*i, "log index")?;
             let seq: Option<i64> = leaf
-                .query_row(params![id.to_string(), index], |row| row.get(0))
+                .query_row(params![id.to_string(), index, id_key(id)], |row| row.get(0))
                 .optional()
                 .map_err(|e| match violation(&e) {
                     // The index taken, or the envelope integrated already.
@@ -463,13 +464,14 @@ impl LogStore for SqliteStore {
     }
 
     async fn log_index(&self, envelope: &EnvelopeId) -> Result<Option<u64>> {
-        let id = envelope.to_string();
+        let (key, id) = (id_key(envelope), envelope.to_string());
         self.call_read(move |c| {
             let found: Option<i64> = c
                 .query_row(
                     "SELECT l.log_index FROM envelopes e \
-                     JOIN envelope_leaves l ON l.envelope_seq = e.seq WHERE e.id = ?1",
-                    [id],
+                     JOIN envelope_leaves l ON l.envelope_seq = e.seq \
+                     WHERE e.id_key = ?1 AND e.id = ?2",
+                    params![key, id],
                     |row| row.get(0),
                 )
                 .optional()

@@ -6,6 +6,14 @@
 //! transaction, so two processes opening a new file at once apply each
 //! migration once. A database at a version above [`SCHEMA_VERSION`] was
 //! written by a newer countersign and is refused rather than misread.
+//!
+//! Migrations run with foreign key enforcement off, as SQLite's
+//! generalised ALTER TABLE procedure asks: a table is rebuilt by copying
+//! it, dropping it and renaming the copy, and with enforcement on the drop
+//! would first delete every child row (`ON DELETE CASCADE`). Instead every
+//! foreign key is checked before each migration commits; one pointing at
+//! nothing fails the migration and changes nothing. The caller turns
+//! enforcement on afterwards (`lib.rs`).
 
 use countersign_store::{Result, StoreError};
 use rusqlite::{Connection, TransactionBehavior};
@@ -54,6 +62,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "integer_envelope_keys",
         sql: include_str!("../migrations/0007_integer_envelope_keys.sql"),
     },
+    Migration {
+        version: 8,
+        name: "compact_envelope_id_index",
+        sql: include_str!("../migrations/0008_compact_envelope_id_index.sql"),
+    },
 ];
 
 /// A step of a migration that SQL cannot do (SQLite has no SHA-256).
@@ -61,7 +74,10 @@ type RustStep = fn(&Connection) -> rusqlite::Result<()>;
 
 /// Rust steps, run in the migration's transaction right after its SQL:
 /// (version, step).
-const RUST_STEPS: &[(u32, RustStep)] = &[(6, crate::taxii::fill_id_hashes)];
+const RUST_STEPS: &[(u32, RustStep)] = &[
+    (6, crate::taxii::fill_id_hashes),
+    (8, crate::store::fill_id_keys),
+];
 
 /// A check that the data can be migrated, run in the migration's
 /// transaction before its SQL; `Err` says why not, and nothing changes.
@@ -152,6 +168,8 @@ pub(crate) fn migrate(conn: &mut Connection, location: &str) -> Result<()> {
     if read_version(conn)? == SCHEMA_VERSION {
         return Ok(());
     }
+    conn.pragma_update(None, "foreign_keys", "OFF")
+        .map_err(|e| fail("cannot turn foreign key enforcement off".into(), e))?;
     for m in MIGRATIONS {
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -172,6 +190,17 @@ pub(crate) fn migrate(conn: &mut Connection, location: &str) -> Result<()> {
             .map_err(|e| fail(format!("migration {label} failed"), e))?;
         for (_, step) in RUST_STEPS.iter().filter(|(v, _)| *v == m.version) {
             step(&tx).map_err(|e| fail(format!("migration {label} failed"), e))?;
+        }
+        let dangling: i64 = tx
+            .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+                r.get(0)
+            })
+            .map_err(|e| fail(format!("cannot check foreign keys after {label}"), e))?;
+        if dangling > 0 {
+            return Err(StoreError::backend(format!(
+                "migration {label} cannot run on the database {location}: it would leave \
+                 {dangling} rows whose foreign key names no row; nothing was changed"
+            )));
         }
         tx.pragma_update(None, "user_version", m.version)
             .map_err(|e| fail(format!("cannot record migration {label}"), e))?;

@@ -63,11 +63,38 @@ fn recipients(conn: &Connection, seq: i64) -> Result<Vec<PartyId>> {
         .collect()
 }
 
+/// The index key of an envelope id (`envelopes.id_key`, migration 8): its
+/// first 8 bytes, big-endian, as SQLite's signed integer. The id is a
+/// SHA-256, so the key is as evenly spread as the id, in a fifth of the
+/// index. It only finds candidates: every lookup also compares the id.
+pub(crate) fn id_key(id: &EnvelopeId) -> i64 {
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&id.bytes()[..8]);
+    i64::from_be_bytes(first)
+}
+
+/// Migration 8's Rust step: fills `id_key` of the rows copied over from
+/// the version 7 table.
+pub(crate) fn fill_id_keys(conn: &Connection) -> rusqlite::Result<()> {
+    let rows = conn
+        .prepare("SELECT seq, id FROM envelopes")?
+        .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut update = conn.prepare("UPDATE envelopes SET id_key = ?1 WHERE seq = ?2")?;
+    for (seq, text) in rows {
+        let id = EnvelopeId::parse(&text).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, e.into())
+        })?;
+        update.execute(params![id_key(&id), seq])?;
+    }
+    Ok(())
+}
+
 /// The storage key (`envelopes.seq`) of a stored envelope.
 pub(crate) fn envelope_seq(conn: &Connection, id: &EnvelopeId) -> Result<Option<i64>> {
-    conn.prepare_cached("SELECT seq FROM envelopes WHERE id = ?1")
+    conn.prepare_cached("SELECT seq FROM envelopes WHERE id_key = ?1 AND id = ?2")
         .and_then(|mut stmt| {
-            stmt.query_row([id.to_string()], |row| row.get(0))
+            stmt.query_row(params![id_key(id), id.to_string()], |row| row.get(0))
                 .optional()
         })
         .map_err(db("cannot read the envelope"))
@@ -122,14 +149,22 @@ fn check_notification(new: &NewEnvelope, n: &NotificationRow) -> Result<()> {
 /// group writer's, `group.rs`), and returns its storage key (`seq`).
 ///
 /// Every row written here is keyed on the new, largest `seq`, so each
-/// lands at the end of its table; only the `id` index of `envelopes` takes
-/// a random page.
+/// lands at the end of its table; only the compact `id_key` index of
+/// `envelopes` takes a random page. Ids are unique because this looks the
+/// id up first, in the same transaction (the index is not unique).
 pub(crate) fn insert_envelope_in(tx: &Connection, new: &NewEnvelope) -> Result<i64> {
     if let Some(n) = &new.notification {
         check_notification(new, n)?;
     }
     let signed = &new.envelope;
     let e = signed.envelope();
+    let key = id_key(&signed.id());
+    if envelope_seq(tx, &signed.id())?.is_some() {
+        return Err(StoreError::new(
+            StoreErrorKind::Duplicate,
+            format!("envelope {} is stored already", signed.id()),
+        ));
+    }
     let id = signed.id().to_string();
     // The file form, compact; `SignedEnvelope::from_json` reads it back.
     let json = signed
@@ -139,7 +174,7 @@ pub(crate) fn insert_envelope_in(tx: &Connection, new: &NewEnvelope) -> Result<i
 
     tx.prepare_cached(
         "INSERT INTO envelopes (id, type, from_party, created, created_s, created_ns, tlp, \
-         direction, stored, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+         direction, stored, json, id_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )
     .and_then(|mut stmt| {
         stmt.execute(params![
@@ -153,12 +188,10 @@ pub(crate) fn insert_envelope_in(tx: &Connection, new: &NewEnvelope) -> Result<i
             new.direction.as_str(),
             new.stored.to_string(),
             json,
+            key,
         ])
     })
-    .map_err(duplicate_or(
-        || format!("envelope {id} is stored already"),
-        "cannot store the envelope",
-    ))?;
+    .map_err(db("cannot store the envelope"))?;
     let seq = tx.last_insert_rowid();
     {
         // The deliveries_queue trigger queues the outbox rows from these.
@@ -372,9 +405,9 @@ fn get_notification(conn: &mut Connection, id: &EnvelopeId) -> Result<Option<Not
         .query_row(
             &format!(
                 "SELECT {NOTIFICATION_COLUMNS} FROM notifications \
-                 WHERE seq = (SELECT seq FROM envelopes WHERE id = ?1)"
+                 WHERE seq = (SELECT seq FROM envelopes WHERE id_key = ?1 AND id = ?2)"
             ),
-            [id.to_string()],
+            params![id_key(id), id.to_string()],
             |row| Ok(notification_from_row(row)),
         )
         .optional()
@@ -543,11 +576,11 @@ impl Store for SqliteStore {
     }
 
     async fn get_envelope(&self, id: &EnvelopeId) -> Result<Option<StoredEnvelope>> {
-        let id = id.to_string();
+        let (key, id) = (id_key(id), id.to_string());
         self.call_read(move |c| {
             c.query_row(
-                &format!("SELECT {ENVELOPE_COLUMNS} FROM envelopes WHERE id = ?1"),
-                [id],
+                &format!("SELECT {ENVELOPE_COLUMNS} FROM envelopes WHERE id_key = ?1 AND id = ?2"),
+                params![key, id],
                 |row| Ok(envelope_from_row(row)),
             )
             .optional()

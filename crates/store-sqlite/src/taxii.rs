@@ -26,7 +26,7 @@ use sha2::{Digest, Sha256};
 
 use crate::SqliteStore;
 use crate::rows::{col, db, parse, tlp_rank, violation};
-use crate::store::{commit, read, write};
+use crate::store::{commit, id_key, read, write};
 
 /// The largest page a TAXII query returns.
 pub const MAX_TAXII_PAGE: u32 = 10_000;
@@ -442,14 +442,15 @@ impl TaxiiStore for SqliteStore {
         envelope: &EnvelopeId,
         objects: &[NewTaxiiObject],
     ) -> Result<()> {
-        let (envelope, objects) = (envelope.to_string(), objects.to_vec());
+        let (key, envelope, objects) = (id_key(envelope), envelope.to_string(), objects.to_vec());
         self.call(move |c| {
             let tx = write(c)?;
             let queued = tx
                 .execute(
                     "DELETE FROM taxii_evidence_pending \
-                     WHERE envelope_seq = (SELECT seq FROM envelopes WHERE id = ?1)",
-                    [&envelope],
+                     WHERE envelope_seq = \
+                     (SELECT seq FROM envelopes WHERE id_key = ?1 AND id = ?2)",
+                    params![key, &envelope],
                 )
                 .map_err(db("cannot update the TAXII evidence queue"))?;
             // Another process filed it meanwhile: nothing to do.

@@ -7,6 +7,8 @@
 
 #[path = "store/blobs.rs"]
 mod blobs;
+#[path = "store/envelope_id_key_migration.rs"]
+mod envelope_id_key_migration;
 #[path = "store/envelope_keys_migration.rs"]
 mod envelope_keys_migration;
 #[path = "store/envelopes.rs"]
@@ -39,13 +41,14 @@ use countersign_tlog::SignerKey;
 
 /// The migration scripts as they shipped, in order. A migration test
 /// builds the older schema it starts from with [`shipped_schema`].
-const SHIPPED_MIGRATIONS: [&str; 6] = [
+pub const SHIPPED_MIGRATIONS: [&str; 7] = [
     include_str!("../migrations/0001_initial.sql"),
     include_str!("../migrations/0002_log.sql"),
     include_str!("../migrations/0003_taxii.sql"),
     include_str!("../migrations/0004_federation.sql"),
     include_str!("../migrations/0005_pings.sql"),
     include_str!("../migrations/0006_taxii_compact_index.sql"),
+    include_str!("../migrations/0007_integer_envelope_keys.sql"),
 ];
 
 /// Runs migrations 1 to `version` on `raw` (their SQL alone, with no Rust

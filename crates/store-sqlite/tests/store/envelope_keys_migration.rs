@@ -49,7 +49,7 @@ fn signed(
 }
 
 /// What the version 6 database holds, by name.
-struct V6 {
+pub struct V6 {
     /// Sent by cert-a to cert-b and cert-c: delivered to cert-b, failed for cert-c.
     n1: SignedEnvelope,
     /// Sent to cert-b: still queued after one failed attempt.
@@ -68,7 +68,7 @@ struct V6 {
 }
 
 impl V6 {
-    fn new() -> Self {
+    pub fn new() -> Self {
         let n1 = N {
             to: vec!["cert-b", "cert-c"],
             created: ts("2026-03-01T10:00:00Z"),
@@ -139,7 +139,7 @@ impl V6 {
     }
 
     /// Every envelope with its direction, in the order the rows are written.
-    fn rows(&self) -> Vec<(&SignedEnvelope, Direction)> {
+    pub fn rows(&self) -> Vec<(&SignedEnvelope, Direction)> {
         use Direction::{Received, Sent};
         vec![
             (&self.n2, Sent),
@@ -178,7 +178,7 @@ fn stored_at() -> Timestamp {
 /// rows of `v6` the way version 6 code wrote them: envelope, recipients,
 /// notification row and log queue per envelope, with the version 6
 /// triggers filling refs, deliveries and the TAXII queue.
-fn version6(path: &std::path::Path, v6: &V6) -> Connection {
+pub fn version6(path: &std::path::Path, v6: &V6) -> Connection {
     let raw = Connection::open(path).unwrap();
     raw.pragma_update(None, "foreign_keys", "ON").unwrap();
     crate::shipped_schema(&raw, 6);
@@ -323,7 +323,7 @@ fn version6(path: &std::path::Path, v6: &V6) -> Connection {
     raw
 }
 
-fn count(raw: &Connection, sql: &str) -> i64 {
+pub fn count(raw: &Connection, sql: &str) -> i64 {
     raw.query_row(sql, [], |r| r.get(0)).unwrap()
 }
 
