@@ -67,6 +67,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "compact_envelope_id_index",
         sql: include_str!("../migrations/0008_compact_envelope_id_index.sql"),
     },
+    Migration {
+        version: 9,
+        name: "ascending_notification_indexes",
+        sql: include_str!("../migrations/0009_ascending_notification_indexes.sql"),
+    },
 ];
 
 /// A step of a migration that SQL cannot do (SQLite has no SHA-256).

@@ -21,6 +21,8 @@ mod files;
 mod listing;
 #[path = "store/log.rs"]
 mod log;
+#[path = "store/notification_index_migration.rs"]
+mod notification_index_migration;
 #[path = "store/parties.rs"]
 mod parties;
 #[path = "store/taxii.rs"]

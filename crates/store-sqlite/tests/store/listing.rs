@@ -19,7 +19,7 @@ fn sort_newest_first(rows: &mut [NotificationRow]) {
     rows.sort_by_key(|n| std::cmp::Reverse((n.created, n.id)));
 }
 
-async fn insert_all(store: &SqliteStore, specs: &[N]) -> Vec<NotificationRow> {
+pub async fn insert_all(store: &SqliteStore, specs: &[N]) -> Vec<NotificationRow> {
     let mut rows = Vec::new();
     for spec in specs {
         let new = spec.build();
@@ -31,7 +31,7 @@ async fn insert_all(store: &SqliteStore, specs: &[N]) -> Vec<NotificationRow> {
 }
 
 /// Every page of a listing, checking the page invariants on the way.
-async fn walk(
+pub async fn walk(
     store: &SqliteStore,
     filter: &NotificationFilter,
     limit: u32,
@@ -58,7 +58,7 @@ async fn walk(
 
 /// 237 notifications, ten per second with some sub-second offsets, so
 /// that many share a timestamp and the order falls back to the id.
-fn tied_specs() -> Vec<N> {
+pub fn tied_specs() -> Vec<N> {
     let base = ts("2026-03-01T00:00:00Z").datetime();
     (0..237)
         .map(|i| {
