@@ -60,6 +60,12 @@ pub struct NodeConfig {
     /// HTTP is for loopback (tests, demos) only.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub allow_insecure_http: bool,
+    /// PEM files of certificate authorities trusted for peers' `https://`
+    /// endpoints, besides the web PKI roots: a federation whose nodes hold
+    /// certificates from a private or national CA names it here. A
+    /// relative path is relative to the data directory.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub peer_ca: Vec<String>,
     /// Seconds between the communication checks `serve` makes (a signed
     /// ping to every peer party with an endpoint), jittered ±50%; the first
     /// after one interval. 0 turns them off.
@@ -111,6 +117,7 @@ impl NodeConfig {
             log_batch_ms: DEFAULT_LOG_BATCH_MS,
             delivery_timeout_s: DEFAULT_DELIVERY_TIMEOUT_S,
             allow_insecure_http: false,
+            peer_ca: Vec::new(),
             ping_interval_s: DEFAULT_PING_INTERVAL_S,
             deadlines: Default::default(),
         }
@@ -148,6 +155,12 @@ impl DataDir {
 
     pub fn config_path(&self) -> PathBuf {
         self.root.join(CONFIG_FILE)
+    }
+
+    /// The configured `peer_ca` files, relative ones resolved against
+    /// this directory.
+    pub fn peer_ca_paths(&self, config: &NodeConfig) -> Vec<PathBuf> {
+        config.peer_ca.iter().map(|p| self.root.join(p)).collect()
     }
 
     pub fn blobs_path(&self) -> PathBuf {

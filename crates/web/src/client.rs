@@ -207,9 +207,32 @@ pub struct HttpTransport {
 }
 
 impl HttpTransport {
+    /// A client that trusts the web PKI roots.
     pub fn new() -> Result<Self, String> {
-        let client = reqwest::Client::builder()
-            .use_rustls_tls()
+        Self::trusting(&[])
+    }
+
+    /// A client that trusts the web PKI roots and every certificate in the
+    /// PEM files `ca_files` (a node's `peer_ca`). A file that cannot be
+    /// read, or holds no certificate, is refused by name.
+    pub fn trusting(ca_files: &[std::path::PathBuf]) -> Result<Self, String> {
+        let mut builder = reqwest::Client::builder().use_rustls_tls();
+        for path in ca_files {
+            let pem = std::fs::read(path)
+                .map_err(|e| format!("cannot read peer CA file {}: {e}", path.display()))?;
+            let certificates = reqwest::Certificate::from_pem_bundle(&pem)
+                .map_err(|e| format!("peer CA file {} is not valid PEM: {e}", path.display()))?;
+            if certificates.is_empty() {
+                return Err(format!(
+                    "peer CA file {} holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
+                    path.display()
+                ));
+            }
+            for certificate in certificates {
+                builder = builder.add_root_certificate(certificate);
+            }
+        }
+        let client = builder
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(60))
             .pool_max_idle_per_host(64)

@@ -2,7 +2,6 @@
 //! node and delivers them to a peer over HTTP, timing both, for
 //! `bench/federation.sh`. A program, not a test: it prints numbers.
 
-use std::sync::Arc;
 use std::time::Instant;
 
 use clap::Args;
@@ -38,9 +37,7 @@ pub struct BenchArgs {
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let node = args.data.open().await?;
-    node.set_transport(Arc::new(
-        countersign_web::client::HttpTransport::new().map_err(anyhow::Error::msg)?,
-    ));
+    super::connect(&node)?;
     let from = node.config().default_party.clone();
     let usage_at_start = Usage::now();
     let started = Instant::now();

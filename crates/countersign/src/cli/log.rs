@@ -279,9 +279,7 @@ async fn torture(args: TortureArgs) -> anyhow::Result<()> {
 
 async fn witness_now(data: DataArg) -> anyhow::Result<()> {
     let node = data.open().await?;
-    node.set_transport(std::sync::Arc::new(
-        countersign_web::client::HttpTransport::new().map_err(anyhow::Error::msg)?,
-    ));
+    super::connect(&node)?;
     let outcomes = node.submit_to_witnesses().await?;
     if outcomes.is_empty() {
         println!("no peer names an endpoint and a witness key");

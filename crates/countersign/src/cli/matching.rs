@@ -79,6 +79,9 @@ pub async fn run(args: MatchArgs) -> anyhow::Result<()> {
     let observations = Observation::from_bundle(&observed);
 
     let node = args.data.open().await?;
+    if !args.no_deliver {
+        super::connect(&node)?;
+    }
     let detail = node
         .get_notification(&Viewer::Operator, &args.notification)
         .await?;

@@ -55,6 +55,17 @@ impl DataArg {
     }
 }
 
+/// Gives `node` its HTTP(S) transport to peers, trusting the certificate
+/// authorities of its `peer_ca` besides the web PKI; a `peer_ca` file that
+/// cannot be used is refused (exit 3) before anything is sent.
+pub fn connect(node: &Node) -> anyhow::Result<()> {
+    let ca_files = node.data_dir().peer_ca_paths(node.config());
+    let transport = countersign_web::client::HttpTransport::trusting(&ca_files)
+        .map_err(countersign_node::NodeError::invalid)?;
+    node.set_transport(std::sync::Arc::new(transport));
+    Ok(())
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Create a data directory: keys, configuration, database, admin user.

@@ -171,6 +171,9 @@ pub async fn run(args: NotifyArgs) -> anyhow::Result<()> {
         evidence,
     };
     let node = args.data.open().await?;
+    if !args.no_deliver {
+        super::connect(&node)?;
+    }
     let from = args
         .from
         .unwrap_or_else(|| node.config().default_party.clone());

@@ -3,7 +3,6 @@
 //! offline); the one-shot delivery `notify` makes.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Args;
@@ -47,11 +46,11 @@ pub struct ReceiptArgs {
     pub out: Option<PathBuf>,
 }
 
-/// Attempts the due deliveries once over HTTP(S).
+/// Attempts the due deliveries once over HTTP(S). A command that files
+/// something first calls [`super::connect`] before filing, so that a
+/// `peer_ca` problem stops it with nothing filed.
 pub async fn deliver_once(node: &Node) -> anyhow::Result<()> {
-    node.set_transport(Arc::new(
-        countersign_web::client::HttpTransport::new().map_err(anyhow::Error::msg)?,
-    ));
+    super::connect(node)?;
     node.deliver_due().await?;
     Ok(())
 }

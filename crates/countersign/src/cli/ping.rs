@@ -4,8 +4,6 @@
 //! party's signed pong referring to it comes back (docs/federation.md,
 //! "Communication checks"); the command exits non-zero when it does not.
 
-use std::sync::Arc;
-
 use clap::Args;
 use countersign_core::ids::PartyId;
 use countersign_store::{PingOutcome, PingStats};
@@ -104,9 +102,7 @@ pub async fn run(args: PingArgs) -> anyhow::Result<()> {
     let Some(party) = args.party else {
         anyhow::bail!("name a party to ping, or use --status");
     };
-    node.set_transport(Arc::new(
-        countersign_web::client::HttpTransport::new().map_err(anyhow::Error::msg)?,
-    ));
+    super::connect(&node)?;
     let report = node.ping(&party).await?;
     if args.json {
         let mut out = stats_json(&report.stats);

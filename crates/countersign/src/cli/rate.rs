@@ -43,6 +43,9 @@ pub struct RateArgs {
 
 pub async fn run(args: RateArgs) -> anyhow::Result<()> {
     let node = args.data.open().await?;
+    if !args.no_deliver {
+        super::connect(&node)?;
+    }
     let viewer = Viewer::Operator;
     let (quality, reason) = match args.quality {
         Some(q) => (q, args.reason.unwrap_or_default()),

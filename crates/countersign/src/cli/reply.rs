@@ -50,6 +50,9 @@ pub async fn run(args: ReplyArgs) -> anyhow::Result<()> {
         None => None,
     };
     let node = args.data.open().await?;
+    if !args.no_deliver {
+        super::connect(&node)?;
+    }
     let reply = Reply {
         kind: args.kind,
         text: args.text,

@@ -31,9 +31,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         _ => None,
     };
     let node = args.data.open().await?;
-    node.set_transport(std::sync::Arc::new(
-        countersign_web::client::HttpTransport::new().map_err(anyhow::Error::msg)?,
-    ));
+    super::connect(&node)?;
     let addr = args.listen.unwrap_or_else(|| node.config().listen.clone());
     let listener = bind(&addr, tls.is_some()).await?;
     // The outbox drains while the server runs (docs/federation.md).
