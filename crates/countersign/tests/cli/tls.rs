@@ -234,7 +234,10 @@ fn delivery_over_https_trusts_the_configured_peer_ca() {
             break;
         }
         assert_eq!(rows[0]["state"], "queued", "{rows}");
-        assert!(std::time::Instant::now() < deadline, "not delivered: {rows}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not delivered: {rows}"
+        );
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
     assert_eq!(count(&b), 1);
