@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use super::ProblemKind;
 use super::object::Cx;
-use super::props::is_string_list;
+use super::props::{Kind, check_value, is_string_list};
 use crate::ids::Identifier;
 
 /// Checks the granular_markings list at `path`.
@@ -55,12 +55,8 @@ pub(super) fn check_granular(cx: &mut Cx<'_>, path: &str, v: &Value) {
                 );
             }
         }
-        if g.get("lang").is_some_and(|l| !l.is_string()) {
-            cx.error(
-                ProblemKind::InvalidValue,
-                &format!("{at}.lang"),
-                "lang must be a string",
-            );
+        if let Some(lang) = g.get("lang") {
+            check_value(cx, &format!("{at}.lang"), &Kind::LanguageTag, lang, false);
         }
         let Some(selectors) = g.get("selectors").filter(|s| is_string_list(s)) else {
             cx.error(

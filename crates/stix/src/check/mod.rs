@@ -53,6 +53,7 @@
 //! `refs.rs`, the conditional rules of each type in `rules.rs`.
 
 mod extensions;
+mod formats;
 mod hashes;
 mod markings;
 mod object;

@@ -2,8 +2,8 @@
 
 use serde_json::Value;
 
-use super::ProblemKind;
 use super::object::Cx;
+use super::{ProblemKind, formats};
 use crate::ids::Identifier;
 use crate::objects::{self, ObjectCategory};
 use crate::pattern::Pattern;
@@ -227,11 +227,7 @@ fn check_language_contents(cx: &mut Cx<'_>) {
         return;
     };
     for (lang, tr) in m {
-        let tag_ok = !lang.is_empty()
-            && lang.split('-').all(|p| {
-                (1..=8).contains(&p.len()) && p.bytes().all(|c| c.is_ascii_alphanumeric())
-            });
-        if !tag_ok {
+        if !formats::is_language_tag(lang) {
             cx.error(
                 ProblemKind::InvalidValue,
                 &format!("contents.{lang}"),

@@ -247,3 +247,54 @@ fn the_owned_and_borrowed_paths_give_the_same_bundle() {
     let b = check_bundle_owned(bad, &CheckOptions::default()).unwrap_err();
     assert_eq!(a, b);
 }
+
+#[test]
+fn borrowed_formats_are_checked_at_their_paths() {
+    // RFC 5646 on `lang`, everywhere it appears.
+    let e = errors_of(with(identity(), "lang", json!("en_GB")));
+    let msg = single(&e, K::InvalidValue, "lang");
+    assert!(msg.contains("RFC 5646"), "{msg}");
+    assert!(warnings_of(with(identity(), "lang", json!("sr-Latn-RS"))).is_empty());
+    let marked = with(
+        identity(),
+        "granular_markings",
+        json!([{"lang": "en GB", "selectors": ["name"]}]),
+    );
+    single(
+        &errors_of(marked),
+        K::InvalidValue,
+        "granular_markings[0].lang",
+    );
+
+    // Software: a CPE 2.3 name and RFC 5646 languages.
+    let software = json!({"type": "software", "spec_version": "2.1",
+        "id": "software--1f9d599f-76f8-5ea7-ae21-8815d273d8fa", "name": "Word",
+        "cpe": "cpe:2.3:a:microsoft:word:2019:*:*:*:*:*:*:*", "languages": ["en", "fra"]});
+    // Leaving out the warning that these ids are not the deterministic ones.
+    let warned = |o: Value| -> Vec<(String, K)> {
+        let w = warnings_of(o);
+        w.into_iter().filter(|(p, _)| p != "id").collect()
+    };
+    assert!(warned(software.clone()).is_empty());
+    let e = errors_of(with(
+        software.clone(),
+        "cpe",
+        json!("cpe:/a:microsoft:word:2019"),
+    ));
+    let msg = single(&e, K::InvalidValue, "cpe");
+    assert!(msg.contains("CPE 2.3"), "{msg}");
+    let e = errors_of(with(software, "languages", json!(["en", "en-"])));
+    single(&e, K::InvalidValue, "languages[1]");
+
+    // A media type SHOULD be registered: a malformed one only warns.
+    let file = json!({"type": "file", "spec_version": "2.1",
+        "id": "file--66156fad-2a0d-5237-bba4-ba1912887cfe", "name": "a.zip"});
+    assert!(warned(with(file.clone(), "mime_type", json!("application/zip"))).is_empty());
+    let w = warned(with(file.clone(), "mime_type", json!("zip")));
+    assert_eq!(w, [("mime_type".to_owned(), K::InvalidValue)]);
+    single(
+        &errors_of(with(file, "mime_type", json!(7))),
+        K::InvalidValue,
+        "mime_type",
+    );
+}

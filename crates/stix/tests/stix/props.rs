@@ -55,6 +55,25 @@ proptest! {
         let _ = check_bundle(&wrapped);
     }
 
+    /// The borrowed formats (language tag, CPE 2.3, media type) on strings
+    /// made of their own separators and escapes, and any character.
+    #[test]
+    fn format_checks_never_panic(s in "([a-zA-Z0-9]{0,9}|[-:*?/;._!\\\\ ]|\\PC){0,30}") {
+        let software = json!({"type": "software", "spec_version": "2.1",
+            "id": "software--a1827f6d-ca53-5605-9e93-4316cd22a00a", "name": "x",
+            "cpe": s, "languages": [s]});
+        let file = json!({"type": "file", "spec_version": "2.1",
+            "id": "file--66156fad-2a0d-5237-bba4-ba1912887cfe", "name": "x", "mime_type": s});
+        let note = json!({"type": "note", "spec_version": "2.1",
+            "id": "note--a1827f6d-ca53-4605-9e93-4316cd22a00a",
+            "created": "2024-01-01T00:00:00.000Z", "modified": "2024-01-01T00:00:00.000Z",
+            "content": "x", "object_refs": ["note--a1827f6d-ca53-4605-9e93-4316cd22a00b"],
+            "lang": s});
+        for o in [software, file, note] {
+            let _ = check_object(&o);
+        }
+    }
+
     #[test]
     fn timestamp_parse_never_panics(s in "\\PC{0,40}") {
         let _ = Timestamp::parse(&s);

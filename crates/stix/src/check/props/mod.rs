@@ -28,7 +28,7 @@ use serde_json::{Map, Value};
 use super::object::Cx;
 use super::refs::Target;
 use super::vocab::{Openness, Vocab};
-use super::{ProblemKind, extensions, hashes, markings};
+use super::{ProblemKind, extensions, formats, hashes, markings};
 use crate::objects::ObjectCategory;
 use crate::timestamp::Timestamp;
 
@@ -77,6 +77,13 @@ pub(super) enum Kind {
     Binary,
     /// An even number of hex digits (§2.10).
     Hex,
+    /// A language tag (RFC 5646; `formats.rs`).
+    LanguageTag,
+    /// A CPE 2.3 formatted string (software `cpe`, §6.14).
+    Cpe,
+    /// A media type: not a string is an error, a malformed one a warning
+    /// (the spec says it SHOULD come from the IANA registry).
+    MediaType,
     /// An object described by its own table.
     Object(&'static Nested),
     /// A non-empty list of values of one kind.
@@ -233,6 +240,34 @@ pub(super) fn check_custom(cx: &mut Cx<'_>, path_name: &str, value: &Value, warn
 }
 
 /// Checks one value against its kind; `path` names it for the report.
+/// A string in a format borrowed from another standard: not a string is
+/// an error, and so is one `ok` refuses, unless the spec only says the
+/// value SHOULD be in that format (`should`): then a warning.
+fn check_format(
+    cx: &mut Cx<'_>,
+    path: &str,
+    v: &Value,
+    (ok, should): (fn(&str) -> bool, bool),
+    what: &str,
+) {
+    match v.as_str() {
+        Some(s) if ok(s) => {}
+        Some(s) => {
+            let message = format!("{path}: {s:?} is not {what}");
+            if should {
+                cx.warning(ProblemKind::InvalidValue, Some(path), message);
+            } else {
+                cx.error(ProblemKind::InvalidValue, path, message);
+            }
+        }
+        None => cx.error(
+            ProblemKind::InvalidValue,
+            path,
+            format!("{path} must be a string"),
+        ),
+    }
+}
+
 pub(super) fn check_value(cx: &mut Cx<'_>, path: &str, kind: &Kind, v: &Value, top: bool) {
     match kind {
         Kind::Str => {
@@ -363,6 +398,27 @@ pub(super) fn check_value(cx: &mut Cx<'_>, path: &str, kind: &Kind, v: &Value, t
                 );
             }
         }
+        Kind::LanguageTag => check_format(
+            cx,
+            path,
+            v,
+            (formats::is_language_tag, false),
+            "a language tag (RFC 5646)",
+        ),
+        Kind::Cpe => check_format(
+            cx,
+            path,
+            v,
+            (formats::is_cpe23, false),
+            "a CPE 2.3 formatted string (NISTIR 7695 §6.2)",
+        ),
+        Kind::MediaType => check_format(
+            cx,
+            path,
+            v,
+            (formats::is_media_type, true),
+            "a media type type/subtype (RFC 6838)",
+        ),
         Kind::Object(nested) => check_nested(cx, path, nested, v),
         Kind::List(item) => match v.as_array() {
             Some(list) if !list.is_empty() => {

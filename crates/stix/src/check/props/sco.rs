@@ -25,7 +25,7 @@ const ARTIFACT: Target = Target::Types(&["artifact"]);
 const USER_ACCOUNT: Target = Target::Types(&["user-account"]);
 
 static ARTIFACT_PROPS: &[Prop] = &[
-    ("mime_type", Kind::Str),
+    ("mime_type", Kind::MediaType),
     ("payload_bin", Kind::Binary),
     ("url", Kind::Str),
     ("hashes", Kind::Hashes),
@@ -59,7 +59,7 @@ static MIME_PART: Nested = Nested {
     props: &[
         ("body", Kind::Str),
         ("body_raw_ref", Kind::Ref(types(&["artifact", "file"]))),
-        ("content_type", Kind::Str),
+        ("content_type", Kind::MediaType),
         ("content_disposition", Kind::Str),
     ],
 };
@@ -67,7 +67,7 @@ const EMAIL: Target = Target::Types(&["email-addr"]);
 static EMAIL_MESSAGE: &[Prop] = &[
     ("is_multipart", Kind::Bool),
     ("date", Kind::Timestamp),
-    ("content_type", Kind::Str),
+    ("content_type", Kind::MediaType),
     ("from_ref", Kind::Ref(EMAIL)),
     ("sender_ref", Kind::Ref(EMAIL)),
     ("to_refs", Kind::Refs(EMAIL)),
@@ -87,7 +87,7 @@ static FILE: &[Prop] = &[
     ("name", Kind::Str),
     ("name_enc", Kind::Str),
     ("magic_number_hex", Kind::Hex),
-    ("mime_type", Kind::Str),
+    ("mime_type", Kind::MediaType),
     ("ctime", Kind::Timestamp),
     ("mtime", Kind::Timestamp),
     ("atime", Kind::Timestamp),
@@ -139,9 +139,9 @@ static PROCESS: &[Prop] = &[
 ];
 static SOFTWARE: &[Prop] = &[
     ("name", Kind::Str),
-    ("cpe", Kind::Str),
+    ("cpe", Kind::Cpe),
     ("swid", Kind::Str),
-    ("languages", Kind::StrList),
+    ("languages", Kind::List(&Kind::LanguageTag)),
     ("vendor", Kind::Str),
     ("version", Kind::Str),
 ];
