@@ -11,6 +11,7 @@
 # A program, not a test: it prints numbers.
 #   BENCH_COUNT=10000 (default)  BENCH_SKIP_BUILD=1 uses the binary as it is.
 #   BENCH_BIN=path runs another build (e.g. a saved baseline) instead.
+#   BENCH_KEEP=dir leaves the two data directories there (dir/a, dir/b).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 COUNT="${BENCH_COUNT:-10000}"
@@ -20,9 +21,18 @@ else
   [ -n "${BENCH_SKIP_BUILD:-}" ] || cargo build --release --locked -p countersign >&2
   BIN="$PWD/target/release/countersign"
 fi
-WORK="$(mktemp -d)"
+if [ -n "${BENCH_KEEP:-}" ]; then
+  WORK="$BENCH_KEEP"
+  rm -rf "$WORK/a" "$WORK/b"
+  mkdir -p "$WORK"
+else
+  WORK="$(mktemp -d)"
+fi
 PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  [ -n "${BENCH_KEEP:-}" ] || rm -rf "$WORK"
+}
 trap cleanup EXIT
 
 PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"

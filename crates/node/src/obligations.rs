@@ -540,56 +540,54 @@ impl Node {
         viewer.require(Role::Viewer)?;
         let at = now();
         let horizon = Timestamp::from_datetime(at.datetime() + chrono::Duration::seconds(soon_s));
-        let mut out = DueLists::default();
-        let mut sectors: BTreeMap<EnvelopeId, bool> = BTreeMap::new();
+        // What is listed first; then the sectors (in the bodies) of the
+        // listed notifications in one read, not one per item.
+        let mut listed: Vec<(bool, DueItem)> = Vec::new();
         for (row, facts) in self.obligation_facts(viewer, None).await? {
             let l = lifecycle::derive(&facts.obligation, &facts.events, at);
             if matches!(l.stage, Stage::Queued | Stage::Closed) {
                 continue;
             }
             let due_soon = |t: Timestamp| t <= horizon;
-            let listed = l.overdue_ack
-                || l.overdue_reply
-                || (l.acknowledged_at.is_none() && due_soon(l.ack_due))
-                || (l.answered_at.is_none() && due_soon(l.reply_due));
-            if !listed {
+            let (overdue, which, due) = if l.overdue_reply {
+                (true, DeadlineKind::Reply, l.reply_due)
+            } else if l.overdue_ack {
+                (true, DeadlineKind::Ack, l.ack_due)
+            } else if l.acknowledged_at.is_none() && due_soon(l.ack_due) {
+                (false, DeadlineKind::Ack, l.ack_due)
+            } else if l.answered_at.is_none() && due_soon(l.reply_due) {
+                (false, DeadlineKind::Reply, l.reply_due)
+            } else {
                 continue;
-            }
-            // The sectors are in the body: read only for what is listed.
-            let protected = match sectors.get(&row.id) {
-                Some(p) => *p,
-                None => {
-                    let p = self
-                        .config()
-                        .deadlines
-                        .is_protected(&self.sectors_of(&row.id).await?);
-                    sectors.insert(row.id, p);
-                    p
-                }
             };
             let recipient = match facts.direction {
-                Direction::Outbound => facts.counterpart.clone(),
-                Direction::Inbound => facts.party.clone(),
+                Direction::Outbound => facts.counterpart,
+                Direction::Inbound => facts.party,
             };
-            let item = |which, due| DueItem {
-                notification: row.id,
-                title: row.title.clone(),
-                from: row.from.clone(),
-                recipient: recipient.clone(),
-                direction: facts.direction,
-                which,
-                due,
-                protected,
-                stage: l.stage,
-            };
-            if l.overdue_reply {
-                out.overdue.push(item(DeadlineKind::Reply, l.reply_due));
-            } else if l.overdue_ack {
-                out.overdue.push(item(DeadlineKind::Ack, l.ack_due));
-            } else if l.acknowledged_at.is_none() && due_soon(l.ack_due) {
-                out.soon_due.push(item(DeadlineKind::Ack, l.ack_due));
-            } else if l.answered_at.is_none() && due_soon(l.reply_due) {
-                out.soon_due.push(item(DeadlineKind::Reply, l.reply_due));
+            listed.push((
+                overdue,
+                DueItem {
+                    notification: row.id,
+                    title: row.title,
+                    from: row.from,
+                    recipient,
+                    direction: facts.direction,
+                    which,
+                    due,
+                    protected: false,
+                    stage: l.stage,
+                },
+            ));
+        }
+        let ids: BTreeSet<EnvelopeId> = listed.iter().map(|(_, d)| d.notification).collect();
+        let protected = self.protected_notifications(&ids).await?;
+        let mut out = DueLists::default();
+        for (overdue, mut item) in listed {
+            item.protected = protected.contains(&item.notification);
+            if overdue {
+                out.overdue.push(item);
+            } else {
+                out.soon_due.push(item);
             }
         }
         out.overdue.sort_by_key(|d| std::cmp::Reverse(d.due));
@@ -754,16 +752,41 @@ impl Node {
         Ok(by_id.into_values().collect())
     }
 
-    async fn sectors_of(&self, id: &EnvelopeId) -> Result<Vec<Sector>> {
-        let Some(stored) = self.store().get_envelope(id).await? else {
-            return Ok(vec![]);
-        };
+    /// Which of these notifications concern a protected sector (the
+    /// policy's, today): their bodies read in one call where the backend
+    /// can, else one by one.
+    async fn protected_notifications(
+        &self,
+        ids: &BTreeSet<EnvelopeId>,
+    ) -> Result<BTreeSet<EnvelopeId>> {
         #[derive(serde::Deserialize)]
         struct Sectors {
             #[serde(default)]
             sectors: Vec<Sector>,
         }
-        Ok(parse_body::<Sectors>(&stored.envelope, "notification")?.sectors)
+        let ids: Vec<EnvelopeId> = ids.iter().copied().collect();
+        let deadlines = &self.config().deadlines;
+        let mut protected = BTreeSet::new();
+        // A thousand envelopes held at a time, however long the lists.
+        for chunk in ids.chunks(1024) {
+            let stored = match self.store().federation() {
+                Some(fed) => fed.envelopes(chunk).await?,
+                None => {
+                    let mut found = Vec::with_capacity(chunk.len());
+                    for id in chunk {
+                        found.extend(self.store().get_envelope(id).await?);
+                    }
+                    found
+                }
+            };
+            for s in stored {
+                let sectors = parse_body::<Sectors>(&s.envelope, "notification")?.sectors;
+                if deadlines.is_protected(&sectors) {
+                    protected.insert(s.envelope.id());
+                }
+            }
+        }
+        Ok(protected)
     }
 
     /// A notification's receipts, failed deliveries, replies and ratings.

@@ -276,23 +276,39 @@ async fn due_lists_and_scorecards_per_counterpart_and_direction() {
         .await
         .unwrap();
     // To cert-c: an acknowledgement deadline a second away, never met.
+    // It concerns a protected sector; another, due in 20 minutes, none.
     let mut late = request("cert-a", "cert-c", Tlp::Green, "ignored");
+    late.notification.sectors = vec![Sector::Nis2Energy];
     late.notification.ack_by = countersign_core::time::Timestamp::from_datetime(
         now().datetime() + chrono::Duration::milliseconds(1200),
     );
     let late = node.notify(&a, late).await.unwrap().envelope.id();
+    let mut plain = request("cert-a", "cert-c", Tlp::Green, "plain");
+    plain.notification.ack_by = countersign_core::time::Timestamp::from_datetime(
+        now().datetime() + chrono::Duration::minutes(20),
+    );
+    let plain = node.notify(&a, plain).await.unwrap().envelope.id();
     node.deliver_due().await.unwrap();
 
     let soon = node.due_lists(&Viewer::Operator, 3600).await.unwrap();
     assert!(soon.overdue.is_empty(), "{soon:?}");
-    assert_eq!(soon.soon_due.len(), 2, "cert-c's ack, from both sides");
-    assert!(soon.soon_due.iter().all(|d| d.notification == late));
+    assert_eq!(soon.soon_due.len(), 4, "cert-c's acks, from both sides");
+    for d in &soon.soon_due {
+        assert_eq!(d.protected, d.notification == late, "{d:?}");
+        assert!(d.notification == late || d.notification == plain, "{d:?}");
+    }
     tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
     let due = node
         .due_lists(&user("cert-c", Role::Viewer), 3600)
         .await
         .unwrap();
     assert_eq!(due.overdue.len(), 1, "{due:?}");
+    assert!(due.overdue[0].protected);
+    assert_eq!(due.soon_due.len(), 1, "{due:?}");
+    assert_eq!(
+        (due.soon_due[0].notification, due.soon_due[0].protected),
+        (plain, false)
+    );
     let item = &due.overdue[0];
     assert_eq!(
         (item.notification, item.which, item.direction, item.stage),
@@ -303,7 +319,6 @@ async fn due_lists_and_scorecards_per_counterpart_and_direction() {
             Stage::Delivered
         )
     );
-    assert!(due.soon_due.is_empty());
 
     let at = now();
     let query = ScorecardQuery {
@@ -355,7 +370,8 @@ async fn due_lists_and_scorecards_per_counterpart_and_direction() {
             ac.unanswered,
             ac.overdue
         ),
-        (1, 1, 0, 1, 1)
+        (2, 2, 0, 2, 1),
+        "the late one overdue, the plain one not yet"
     );
     assert_eq!(cards[2].substantive, 1, "b sees how it answered a");
     // A user sees its own party's cards only; filters apply.
