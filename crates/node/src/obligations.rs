@@ -157,8 +157,9 @@ pub struct Timeline {
 /// A notification's envelopes as gathered for its lifecycles.
 struct Gathered {
     row: NotificationRow,
-    /// (recipient, receipt envelope, received_at)
-    receipts: Vec<(PartyId, SignedEnvelope, Timestamp)>,
+    /// (recipient, receipt envelope, received_at); the envelope only when
+    /// gathered for one notification (its timeline shows it), not in bulk.
+    receipts: Vec<(PartyId, Option<SignedEnvelope>, Timestamp)>,
     failed: Vec<(PartyId, Timestamp)>,
     replies: Vec<(StoredEnvelope, Reply)>,
     ratings: Vec<(StoredEnvelope, Rating)>,
@@ -240,10 +241,10 @@ fn arrival(stored: &StoredEnvelope) -> Timestamp {
 /// answered.
 fn receipt_time(
     notification_created: Timestamp,
-    receipt: &StoredEnvelope,
+    stored: Timestamp,
     claimed: Timestamp,
 ) -> Timestamp {
-    let latest = receipt.stored.max(notification_created);
+    let latest = stored.max(notification_created);
     claimed.clamp(notification_created, latest)
 }
 
@@ -421,7 +422,12 @@ impl Node {
             from: env.from.clone(),
             proof: self.proof_state(&detail.envelope, true, &witnessed).await?,
         });
-        for (party, receipt, received_at) in g.receipts.iter().filter(|(_, r, _)| sees(r)) {
+        let receipts = g
+            .receipts
+            .iter()
+            .filter_map(|(p, r, at)| Some((p, r.as_ref()?, at)))
+            .filter(|(_, r, _)| sees(r));
+        for (party, receipt, received_at) in receipts {
             events.push(TimelineEvent {
                 at: *received_at,
                 kind: TimelineEventKind::Delivered { to: party.clone() },
@@ -712,11 +718,16 @@ impl Node {
             .into_iter()
             .map(|(id, row)| (id, Gathered::new(row)))
             .collect();
-        for (n, party, stored) in found.receipts {
-            if let Some(g) = by_id.get_mut(&n) {
-                let body: Receipt = parse_body(&stored.envelope, "receipt")?;
-                let at = receipt_time(g.row.created, &stored, body.received_at);
-                g.receipts.push((party, stored.envelope, at));
+        for r in found.receipts {
+            if let Some(g) = by_id.get_mut(&r.notification) {
+                let claimed = r.received_at.ok_or_else(|| {
+                    NodeError::internal(format!(
+                        "stored receipt {} does not parse: no received_at",
+                        r.receipt
+                    ))
+                })?;
+                let at = receipt_time(g.row.created, r.stored, claimed);
+                g.receipts.push((r.party, None, at));
             }
         }
         for (n, party, updated_us) in found.failed {
@@ -801,8 +812,8 @@ impl Node {
                 continue;
             };
             let body: Receipt = parse_body(&stored.envelope, "receipt")?;
-            let at = receipt_time(g.row.created, &stored, body.received_at);
-            g.receipts.push((party, stored.envelope, at));
+            let at = receipt_time(g.row.created, stored.stored, body.received_at);
+            g.receipts.push((party, Some(stored.envelope), at));
         }
         for d in fed
             .list_deliveries(&DeliveryFilter {

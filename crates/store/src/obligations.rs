@@ -15,8 +15,9 @@ use crate::{Result, StoredEnvelope};
 /// The envelopes about a set of notifications (see [`ObligationStore`]).
 #[derive(Debug, Clone, Default)]
 pub struct ObligationEnvelopes {
-    /// (notification, recipient, its receipt envelope).
-    pub receipts: Vec<(EnvelopeId, PartyId, StoredEnvelope)>,
+    /// The receipts of the notifications, as times: the envelopes
+    /// themselves (with their proofs) are not read.
+    pub receipts: Vec<ReceiptTimes>,
     /// (notification, recipient, Unix microseconds of the last change) of
     /// deliveries given up.
     pub failed: Vec<(EnvelopeId, PartyId, i64)>,
@@ -24,6 +25,21 @@ pub struct ObligationEnvelopes {
     pub replies: Vec<StoredEnvelope>,
     /// Ratings whose first reference is one of those replies.
     pub ratings: Vec<StoredEnvelope>,
+}
+
+/// What a lifecycle needs of a receipt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceiptTimes {
+    pub notification: EnvelopeId,
+    /// The recipient that countersigned it.
+    pub party: PartyId,
+    /// The receipt envelope's id.
+    pub receipt: EnvelopeId,
+    /// The `received_at` of its body, as signed; `None` if the body has
+    /// none that is a timestamp (not a well-formed receipt).
+    pub received_at: Option<Timestamp>,
+    /// When this node stored the receipt.
+    pub stored: Timestamp,
 }
 
 #[async_trait]

@@ -543,7 +543,7 @@ async fn version6_rows_migrate_to_integer_envelope_keys() {
     let mut receipts: Vec<(EnvelopeId, String, EnvelopeId)> = ob
         .receipts
         .iter()
-        .map(|(of, party, r)| (*of, party.to_string(), r.envelope.id()))
+        .map(|r| (r.notification, r.party.to_string(), r.receipt))
         .collect();
     receipts.sort();
     let mut want = vec![
