@@ -13,6 +13,8 @@
 #   BENCH_BIN=path runs another build (e.g. a saved baseline) instead.
 #   BENCH_KEEP=dir leaves the two data directories there (dir/a, dir/b).
 set -euo pipefail
+# Relative to where it was run from, not to the repository.
+[ -z "${BENCH_KEEP:-}" ] || BENCH_KEEP="$(realpath -m "$BENCH_KEEP")"
 cd "$(dirname "$0")/.."
 COUNT="${BENCH_COUNT:-10000}"
 if [ -n "${BENCH_BIN:-}" ]; then

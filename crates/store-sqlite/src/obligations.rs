@@ -100,7 +100,9 @@ fn read_all(conn: &Connection, since: i64, until: i64) -> Result<ObligationEnvel
                 notification: parse("envelope id", &of, EnvelopeId::parse)?,
                 party: parse("party", &party, PartyId::parse)?,
                 receipt: parse("envelope id", &receipt, EnvelopeId::parse)?,
-                received_at: received_at.and_then(|t| Timestamp::parse(&t).ok()),
+                received_at: received_at
+                    .map(|t| parse("receipt received_at", &t, Timestamp::parse))
+                    .transpose()?,
                 stored: parse("stored time", &stored, Timestamp::parse)?,
             });
         }

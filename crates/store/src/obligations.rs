@@ -36,7 +36,10 @@ pub struct ReceiptTimes {
     /// The receipt envelope's id.
     pub receipt: EnvelopeId,
     /// The `received_at` of its body, as signed; `None` if the body has
-    /// none that is a timestamp (not a well-formed receipt).
+    /// none (not a well-formed receipt). Read from the stored JSON without
+    /// re-hashing the envelope, as the notification rows are: the
+    /// timeline, which reads receipts whole, is where a stored envelope is
+    /// checked against its id.
     pub received_at: Option<Timestamp>,
     /// When this node stored the receipt.
     pub stored: Timestamp,

@@ -192,34 +192,45 @@ fn split_unescaped(s: &str) -> Vec<&str> {
 /// An attribute value: `*` or `-` alone, or `avstring`: optional leading
 /// `?`s or one `*`, then one or more of `A-Z a-z 0-9 - . _` or a
 /// backslash-escaped printable punctuation character, then optional
-/// trailing `?`s or one `*`.
+/// trailing `?`s or one `*`. Read as tokens first, so that an escaped `?`
+/// or `*` counts as a character, not a wildcard.
 fn is_cpe_value(c: &str) -> bool {
+    #[derive(PartialEq)]
+    enum Token {
+        Char,
+        Question,
+        Star,
+    }
     if c == "*" || c == "-" {
         return true;
     }
-    let body = strip_wildcards(c, |s| s.strip_prefix('*'), |s| s.trim_start_matches('?'));
-    let body = strip_wildcards(body, |s| s.strip_suffix('*'), |s| s.trim_end_matches('?'));
-    let (mut bytes, mut any) = (body.bytes(), false);
+    let mut tokens = Vec::with_capacity(c.len());
+    let mut bytes = c.bytes();
     while let Some(b) = bytes.next() {
-        let ok = match b {
-            b'\\' => bytes.next().is_some_and(|e| CPE_ESCAPABLE.contains(&e)),
-            _ => b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'),
-        };
-        if !ok {
-            return false;
-        }
-        any = true;
+        tokens.push(match b {
+            b'\\' => match bytes.next() {
+                Some(e) if CPE_ESCAPABLE.contains(&e) => Token::Char,
+                _ => return false,
+            },
+            b'?' => Token::Question,
+            b'*' => Token::Star,
+            _ if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_') => Token::Char,
+            _ => return false,
+        });
     }
-    any
-}
-
-/// Strips one `*`, else any number of `?`, from one end.
-fn strip_wildcards<'a>(
-    s: &'a str,
-    star: impl Fn(&'a str) -> Option<&'a str>,
-    questions: impl Fn(&'a str) -> &'a str,
-) -> &'a str {
-    star(s).unwrap_or_else(|| questions(s))
+    // One `*`, else any run of `?`, at one end of what is left.
+    fn wildcards<'a>(mut ts: impl Iterator<Item = &'a Token>) -> usize {
+        match ts.next() {
+            Some(Token::Star) => 1,
+            Some(Token::Question) => 1 + ts.take_while(|t| **t == Token::Question).count(),
+            _ => 0,
+        }
+    }
+    let lead = wildcards(tokens.iter());
+    let rest = &tokens[lead..];
+    let trail = wildcards(rest.iter().rev());
+    let body = &rest[..rest.len() - trail];
+    !body.is_empty() && body.iter().all(|t| *t == Token::Char)
 }
 
 /// What a backslash may escape in a CPE attribute value.
@@ -335,6 +346,11 @@ mod tests {
             "cpe:2.3:a:vendor:pro*:1.?:*:*:*:*:*:*:*",
             "cpe:2.3:*:*:*:*:*:*:*:*:*:*:*",
             "cpe:2.3:a:ex:p:1:*:*:es-419:*:*:*:*",
+            "cpe:2.3:a:vendor:what\\?:1:*:*:*:*:*:*:*",
+            "cpe:2.3:a:vendor:product\\*:1:*:*:*:*:*:*:*",
+            "cpe:2.3:a:vendor:\\*:1:*:*:*:*:*:*:*",
+            "cpe:2.3:a:vendor:\\???:1:*:*:*:*:*:*:*",
+            "cpe:2.3:a:vendor:??x??:1:*:*:*:*:*:*:*",
         ] {
             assert!(is_cpe23(name), "{name} is CPE 2.3");
         }
@@ -350,6 +366,10 @@ mod tests {
             "cpe:2.3:a:ms:word\\q:2019:*:*:*:*:*:*:*",
             "cpe:2.3:a:ms:word\\:2019:*:*:*:*:*:*:*",
             "CPE:2.3:a:microsoft:word:2019:*:*:*:*:*:*:*",
+            "cpe:2.3:a:vendor:?:1:*:*:*:*:*:*:*",
+            "cpe:2.3:a:vendor:**:1:*:*:*:*:*:*:*",
+            "cpe:2.3:a:vendor:*?x:1:*:*:*:*:*:*:*",
+            "cpe:2.3:a:vendor:x\\:1:*:*:*:*:*:*:*",
         ] {
             assert!(!is_cpe23(name), "{name:?} is not CPE 2.3");
         }
