@@ -2,7 +2,8 @@
 # Due lists at scale: fills two nodes with BENCH_COUNT notifications
 # delivered between them (bench/federation.sh), then times
 # `countersign overdue --json` (what the dashboard's lists cost) on each,
-# three times with every notification listed and three with none. A program, not a test: it prints numbers.
+# three times with every notification listed and three with none.
+# A program, not a test: it prints numbers.
 #   BENCH_COUNT=50000 (default)  BENCH_BIN=path  BENCH_SKIP_BUILD=1
 set -euo pipefail
 cd "$(dirname "$0")/.."

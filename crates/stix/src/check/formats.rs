@@ -43,11 +43,8 @@ pub(crate) fn is_language_tag(tag: &str) -> bool {
     if rest.first().is_some_and(|s| s.len() == 4 && is_alpha(s)) {
         rest = &rest[1..]; // script
     }
-    if rest
-        .first()
-        .is_some_and(|s| (s.len() == 2 && is_alpha(s)) || (s.len() == 3 && is_digit(s)))
-    {
-        rest = &rest[1..]; // region
+    if rest.first().is_some_and(|s| is_region(s)) {
+        rest = &rest[1..];
     }
     let mut variants: Vec<String> = Vec::new();
     while let Some(s) = rest.first().filter(|s| is_variant(s)) {
@@ -96,6 +93,11 @@ fn is_alpha(s: &str) -> bool {
 
 fn is_digit(s: &str) -> bool {
     s.bytes().all(|c| c.is_ascii_digit())
+}
+
+/// `region = 2ALPHA / 3DIGIT` (RFC 5646; CPE 2.3 languages use it too).
+fn is_region(s: &str) -> bool {
+    (s.len() == 2 && is_alpha(s)) || (s.len() == 3 && is_digit(s))
 }
 
 /// `variant = 5*8alphanum / (DIGIT 3alphanum)`.
@@ -242,9 +244,7 @@ fn is_cpe_language(c: &str) -> bool {
         Some((l, r)) => (l, Some(r)),
         None => (c, None),
     };
-    (2..=3).contains(&lang.len())
-        && is_alpha(lang)
-        && region.is_none_or(|r| (r.len() == 2 && is_alpha(r)) || (r.len() == 3 && is_digit(r)))
+    (2..=3).contains(&lang.len()) && is_alpha(lang) && region.is_none_or(is_region)
 }
 
 /// Whether `media_type` is `type/subtype` of RFC 6838 §4.2 restricted

@@ -239,7 +239,6 @@ pub(super) fn check_custom(cx: &mut Cx<'_>, path_name: &str, value: &Value, warn
     }
 }
 
-/// Checks one value against its kind; `path` names it for the report.
 /// A string in a format borrowed from another standard: not a string is
 /// an error, and so is one `ok` refuses, unless the spec only says the
 /// value SHOULD be in that format (`should`): then a warning.
@@ -247,7 +246,8 @@ fn check_format(
     cx: &mut Cx<'_>,
     path: &str,
     v: &Value,
-    (ok, should): (fn(&str) -> bool, bool),
+    ok: fn(&str) -> bool,
+    should: bool,
     what: &str,
 ) {
     match v.as_str() {
@@ -268,6 +268,7 @@ fn check_format(
     }
 }
 
+/// Checks one value against its kind; `path` names it for the report.
 pub(super) fn check_value(cx: &mut Cx<'_>, path: &str, kind: &Kind, v: &Value, top: bool) {
     match kind {
         Kind::Str => {
@@ -402,21 +403,24 @@ pub(super) fn check_value(cx: &mut Cx<'_>, path: &str, kind: &Kind, v: &Value, t
             cx,
             path,
             v,
-            (formats::is_language_tag, false),
+            formats::is_language_tag,
+            false,
             "a language tag (RFC 5646)",
         ),
         Kind::Cpe => check_format(
             cx,
             path,
             v,
-            (formats::is_cpe23, false),
+            formats::is_cpe23,
+            false,
             "a CPE 2.3 formatted string (NISTIR 7695 §6.2)",
         ),
         Kind::MediaType => check_format(
             cx,
             path,
             v,
-            (formats::is_media_type, true),
+            formats::is_media_type,
+            true,
             "a media type type/subtype (RFC 6838)",
         ),
         Kind::Object(nested) => check_nested(cx, path, nested, v),
