@@ -12,9 +12,11 @@
 #   BENCH_COUNT=10000 (default)  BENCH_SKIP_BUILD=1 uses the binary as it is.
 #   BENCH_BIN=path runs another build (e.g. a saved baseline) instead.
 #   BENCH_KEEP=dir leaves the two data directories there (dir/a, dir/b).
-#   BENCH_CONCURRENCY=256 (default): notifications the sender files at once,
-#   as that many clients of the node would (64, 256 and 1,024 gave 3,050,
-#   4,280 and 4,450/s in session 8).
+#   BENCH_CONCURRENCY=1024 (default): notifications the sender files at
+#   once, as that many clients of the node would. A rate is a maximum only
+#   under enough load: with the x86-64-v3 build 256, 512, 1,024, 2,048 and
+#   4,096 gave 4,460, 4,540, 4,670-4,850, 4,740 and 4,760/s (session 9), so
+#   1,024 is where it stops rising; 256 was the default until then.
 set -euo pipefail
 # Relative to where it was run from, not to the repository.
 [ -z "${BENCH_KEEP:-}" ] || BENCH_KEEP="$(realpath -m "$BENCH_KEEP")"
@@ -66,7 +68,7 @@ RECV_WROTE_BEFORE="$(wchar_of "${PIDS[0]}")"
 SENDER_CPU="$WORK/sender.cpu"
 /usr/bin/env time -f "%U %S" -o "$SENDER_CPU" \
   "$BIN" bench-deliver --data "$WORK/a" --to bench-receiver --count "$COUNT" \
-  --concurrency "${BENCH_CONCURRENCY:-256}" ${BENCH_OVERLAP:+--overlap}
+  --concurrency "${BENCH_CONCURRENCY:-1024}" ${BENCH_OVERLAP:+--overlap}
 RECV_AFTER="$(cpu_of "${PIDS[0]}")"
 RECV_WROTE_AFTER="$(wchar_of "${PIDS[0]}")"
 # CPU per notification, both processes: less sensitive than the rates to

@@ -26,8 +26,9 @@ pub struct BenchArgs {
     pub to: PartyId,
     #[arg(long, default_value_t = 10_000)]
     pub count: usize,
-    /// Notifications filed at once.
-    #[arg(long, default_value_t = 256)]
+    /// Notifications filed at once (enough to keep both nodes busy: see
+    /// bench/federation.sh).
+    #[arg(long, default_value_t = 1024)]
     pub concurrency: usize,
     /// Run the delivery worker while filing, as `countersign serve` does,
     /// instead of filing everything first and then delivering.

@@ -381,3 +381,43 @@ fn verify_rejects_tampering_wrong_keys_and_expired_keys() {
     run(&["verify", &file, "--data", &c]).fails(VERIFY_FAILED, "not valid at");
     run(&["show", "--data", &a, &"0".repeat(64)]).fails(NOT_FOUND, "no notification");
 }
+
+/// A CPU without an extension the build uses (x86-64-v3, .cargo/config.toml)
+/// gets a reason and exit code 1 before anything runs, not SIGILL: here the
+/// check is told to consider each extension missing in turn.
+#[test]
+#[cfg(all(target_arch = "x86_64", target_feature = "avx2"))]
+fn a_cpu_without_the_built_for_extensions_is_refused_by_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("never");
+    let built_for = [
+        ("avx", cfg!(target_feature = "avx")),
+        ("avx2", cfg!(target_feature = "avx2")),
+        ("bmi1", cfg!(target_feature = "bmi1")),
+        ("bmi2", cfg!(target_feature = "bmi2")),
+        ("fma", cfg!(target_feature = "fma")),
+    ];
+    for (feature, _) in built_for.into_iter().filter(|&(_, used)| used) {
+        let out = std::process::Command::new(bin())
+            .args(["init", "--data", dir.to_str().unwrap(), "--party", "cert-a"])
+            .args(["--name", "A"])
+            .env("COUNTERSIGN_CPU_PRETEND_MISSING", feature)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{feature}: {stderr}");
+        assert!(
+            stderr.contains(&format!("this CPU lacks {feature};"))
+                && stderr.contains("target-cpu=x86-64"),
+            "{feature}: {stderr}"
+        );
+        assert!(!dir.exists(), "{feature}: init ran");
+    }
+    // Naming an extension the build does not use changes nothing.
+    let out = std::process::Command::new(bin())
+        .arg("--version")
+        .env("COUNTERSIGN_CPU_PRETEND_MISSING", "avx512f")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+}
