@@ -62,6 +62,10 @@ done
 cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$1/stat"; }
 
 echo "countersign federation benchmark: $COUNT notifications, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+# How fast this shared machine is right now: the same build's rate moved by
+# a tenth from one hour to the next (session 9). Its own process, so the
+# CPU figures below do not count it; a build from before it says nothing.
+"$BIN" bench-ed25519 2>/dev/null || true
 wchar_of() { awk '/^wchar:/ {print $2}' "/proc/$1/io"; }
 RECV_BEFORE="$(cpu_of "${PIDS[0]}")"
 RECV_WROTE_BEFORE="$(wchar_of "${PIDS[0]}")"

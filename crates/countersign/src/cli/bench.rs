@@ -182,6 +182,37 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `countersign bench-ed25519` (hidden): prints the microseconds per
+/// Ed25519 signature and per strict verification, timed here and now. On a
+/// shared host the same build's rate varies by a tenth from one hour to the
+/// next; these say how fast the machine was around a run (two of each are
+/// about a quarter of a notification's CPU). Its own process, so that the
+/// benchmark's CPU figures do not count it.
+pub fn ed25519_now() -> anyhow::Result<()> {
+    const ROUNDS: u32 = 2_000;
+    let key = countersign_tlog::key::SignerKey::from_seed("bench", [7; 32])?;
+    let verifier = key.verifier_key();
+    let msg = [0x5a_u8; 120];
+    let started = Instant::now();
+    let mut sig = [0u8; 64];
+    for _ in 0..ROUNDS {
+        sig = key.sign(std::hint::black_box(&msg));
+    }
+    let signing = started.elapsed();
+    let started = Instant::now();
+    for _ in 0..ROUNDS {
+        anyhow::ensure!(verifier.verify(std::hint::black_box(&msg), &sig));
+    }
+    let verifying = started.elapsed();
+    let us = |d: std::time::Duration| d.as_secs_f64() * 1e6 / f64::from(ROUNDS);
+    println!(
+        "this machine now: Ed25519 sign {:.1} us, strict verify {:.1} us",
+        us(signing),
+        us(verifying)
+    );
+    Ok(())
+}
+
 /// This process's CPU seconds and bytes written so far, from `/proc/self`
 /// (Linux; `None` elsewhere): how the sender's cost splits between filing
 /// and delivery.

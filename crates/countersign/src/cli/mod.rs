@@ -78,6 +78,9 @@ pub enum Command {
     /// File and deliver N notifications to a peer, timed (bench/federation.sh).
     #[command(hide = true)]
     BenchDeliver(bench::BenchArgs),
+    /// Times Ed25519 here and now, for bench/federation.sh (hidden).
+    #[command(hide = true)]
+    BenchEd25519,
     /// Answer a notification (as one of its recipients).
     Reply(Box<reply::ReplyArgs>),
     /// Rate a reply to our notification as substantive or formal (as the notifier).
@@ -135,6 +138,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Notify(args) => notify::run(*args).await,
         Command::Reply(args) => reply::run(*args).await,
         Command::BenchDeliver(args) => bench::run(args).await,
+        Command::BenchEd25519 => bench::ed25519_now(),
         Command::Rate(args) => rate::run(*args).await,
         Command::Overdue(args) => overdue::run(args).await,
         Command::Report(args) => report::run(*args).await,
