@@ -65,6 +65,8 @@ echo "countersign federation benchmark: $COUNT notifications, $(nproc) cores, lo
 # How fast this shared machine is right now: the same build's rate moved by
 # a tenth from one hour to the next (session 9). Its own process, so the
 # CPU figures below do not count it; a build from before it says nothing.
+# It shows a slower CPU, not all of the host's load: in session 9 verify
+# moved within 36-40 us while the CPU per notification moved 394-484 us.
 "$BIN" bench-ed25519 2>/dev/null || true
 wchar_of() { awk '/^wchar:/ {print $2}' "/proc/$1/io"; }
 RECV_BEFORE="$(cpu_of "${PIDS[0]}")"
