@@ -9,9 +9,11 @@ fn main() {
     let enabled = std::env::var("CARGO_CFG_TARGET_FEATURE").unwrap_or_default();
     let mut build = cc::Build::new();
     for feature in ["avx", "avx2", "bmi1", "bmi2", "fma"] {
-        if enabled.split(',').any(|f| f == feature) {
-            build.define(&format!("NEED_{}", feature.to_uppercase()), None);
-        }
+        let needed = enabled.split(',').any(|f| f == feature);
+        build.define(
+            &format!("NEED_{}", feature.to_uppercase()),
+            if needed { "1" } else { "0" },
+        );
     }
     // The check itself must run anywhere, whatever the C compiler defaults to.
     build.flag("-march=x86-64");

@@ -5,8 +5,8 @@
  * lacks, which tells an operator nothing. This check is C, compiled for the
  * baseline, and runs as a constructor: before any Rust code, whose every
  * function may already use VEX encodings. build.rs defines NEED_<feature>
- * for each feature the Rust build enabled, so a baseline build checks
- * nothing.
+ * as 1 for each feature the Rust build enabled and 0 for the others, so a
+ * baseline build checks nothing.
  *
  * COUNTERSIGN_CPU_PRETEND_MISSING=<feature> reports that feature missing,
  * so that the refusal itself can be tested on a machine that has it. It can
@@ -29,24 +29,27 @@ static void say(const char *text) {
 }
 
 __attribute__((constructor)) static void countersign_cpu_check(void) {
-    const char *missing[8];
-    int n = 0;
     __builtin_cpu_init();
-#ifdef NEED_AVX
-    if (!has("avx", __builtin_cpu_supports("avx"))) missing[n++] = "avx";
-#endif
-#ifdef NEED_AVX2
-    if (!has("avx2", __builtin_cpu_supports("avx2"))) missing[n++] = "avx2";
-#endif
-#ifdef NEED_BMI1
-    if (!has("bmi1", __builtin_cpu_supports("bmi"))) missing[n++] = "bmi1";
-#endif
-#ifdef NEED_BMI2
-    if (!has("bmi2", __builtin_cpu_supports("bmi2"))) missing[n++] = "bmi2";
-#endif
-#ifdef NEED_FMA
-    if (!has("fma", __builtin_cpu_supports("fma"))) missing[n++] = "fma";
-#endif
+    /* __builtin_cpu_supports takes only a literal, hence a row each. */
+    const struct {
+        const char *name;
+        int needed;
+        int supported;
+    } features[] = {
+        {"avx", NEED_AVX, __builtin_cpu_supports("avx")},
+        {"avx2", NEED_AVX2, __builtin_cpu_supports("avx2")},
+        {"bmi1", NEED_BMI1, __builtin_cpu_supports("bmi")},
+        {"bmi2", NEED_BMI2, __builtin_cpu_supports("bmi2")},
+        {"fma", NEED_FMA, __builtin_cpu_supports("fma")},
+    };
+    const int count = sizeof features / sizeof features[0];
+    const char *missing[sizeof features / sizeof features[0]];
+    int n = 0;
+    for (int i = 0; i < count; i++) {
+        if (features[i].needed && !has(features[i].name, features[i].supported)) {
+            missing[n++] = features[i].name;
+        }
+    }
     if (n == 0) return;
     say("error: this countersign was built for x86-64-v3 and this CPU lacks");
     for (int i = 0; i < n; i++) {
